@@ -1,0 +1,57 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import type { RejectReason, Rejection } from './types';
+
+/** Header lookup ignoring case: FC hands headers over as the client spelled them. */
+export function header(headers: Record<string, string | undefined>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted && value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Constant-time string equality. A different length is a plain `false`: timingSafeEqual would throw, and
+ * the length of a signature format is public anyway.
+ */
+export function safeEqual(actual: string, expected: string): boolean {
+  const a = Buffer.from(actual, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export const reject = (reason: RejectReason, message: string): Rejection => ({ ok: false, reason, message });
+
+/** Secrets may be rotated: several are accepted while the platform switches over. */
+export type Secrets = string | readonly string[];
+export const secretList = (s: Secrets): string[] => (typeof s === 'string' ? [s] : [...s]).filter((x) => x !== '');
+
+/**
+ * An integer timestamp header within `windowMs` of now, in either direction (a clock ahead of ours is as
+ * suspicious as one behind). `unitMs` is 1 for DingTalk's milliseconds, 1000 for Slack's and Feishu's seconds.
+ */
+export function checkTimestamp(value: string, unitMs: number, nowMs: number, windowMs: number, what: string): Rejection | undefined {
+  if (!/^\d{1,16}$/.test(value)) return reject('bad_timestamp', `${what} is not an integer timestamp`);
+  const atMs = Number(value) * unitMs;
+  if (Math.abs(nowMs - atMs) > windowMs) {
+    return reject('stale_timestamp', `${what} is more than ${Math.round(windowMs / 1000)} s away from now`);
+  }
+  return undefined;
+}
+
+export function parseJson(body: Buffer): { ok: true; value: unknown } | Rejection {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+  } catch {
+    return reject('malformed_body', 'body is not JSON');
+  }
+}
+
+/** A zod failure as one short line: field paths and messages only, never the offending values. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+}
