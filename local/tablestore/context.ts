@@ -1,0 +1,20 @@
+import type { Mutation, Store, Table } from './store';
+import { tableNotExist } from './errors';
+
+/** What every operation handler gets: the data, the time, and the one way to change data. */
+export interface OpContext {
+  store: Store;
+  now(): number;
+  /** Log (fsync when persistent) and then apply; called before the response is sent. */
+  commit(mutations: Mutation[]): void;
+  /** Per-call GetRange budget: Tablestore stops after 5000 rows or 4 MB scanned. */
+  scan: { maxRows: number; maxBytes: number };
+  /** Next value for an auto-increment key column of a table. */
+  nextAutoIncrement(table: string): bigint;
+}
+
+export function requireTable(ctx: OpContext, name: string): Table {
+  const table = ctx.store.table(name);
+  if (!table) throw tableNotExist();
+  return table;
+}
