@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { HELP_LINES, USAGE, type CommandError, type CommandName, type Lifetime, type ScaleOutCommand } from './command';
+import type { ReplyTarget } from './types';
+
+/**
+ * What people read in chat, built once as a platform-neutral message and rendered into each platform's
+ * documented reply body. Pure: the wiring POSTs the body (DingTalk sessionWebhook, Slack response_url,
+ * Feishu im/v1/messages/{message_id}/reply).
+ */
+
+export type BatchStatus = 'SUBMITTING' | 'PENDING' | 'RUNNING' | 'PARTIAL' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
+
+export interface InstanceSummary {
+  instanceId: string;
+  status: string;
+  zoneId?: string;
+  privateIp?: string;
+  publicIp?: string;
+}
+
+export interface BatchSummary {
+  id: string;
+  status: BatchStatus;
+  profile: string;
+  amount: number;
+  instances: InstanceSummary[];
+  error?: { code: string; message: string };
+  /** ISO 8601 UTC, as ECS AutoReleaseTime. */
+  releaseAt?: string;
+}
+
+export interface ChatMessage {
+  /** One line: the notification preview on DingTalk, the bold first line elsewhere. */
+  title: string;
+  lines: string[];
+  /** `requester`: only the person who asked needs it (Slack sends it ephemeral; others cannot whisper). */
+  audience: 'channel' | 'requester';
+}
+
+/** More instance lines than this turn into "and N more": a chat message is not an inventory. */
+export const MAX_INSTANCE_LINES = 10;
+const MAX_ERROR_CHARS = 300;
+/** Well under every platform's limit (Slack text 40k chars, DingTalk ~20 KB, Feishu 150 KB). */
+export const MAX_TEXT_CHARS = 3500;
+
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+// --------------------------------------------------------------------------------------------- messages
+
+const compactMs = (ms: number) => {
+  const d = Math.floor(ms / 86_400_000);
+  const h = Math.floor((ms % 86_400_000) / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}`;
+};
+
+export function describeLifetime(lifetime: Lifetime | undefined): string {
+  if (lifetime === undefined) return 'kept until someone releases them';
+  return lifetime.kind === 'for'
+    ? `released after ${compactMs(lifetime.duration.ms)}`
+    : `released at ${lifetime.untilLocalTime} (the profile's time zone)`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The immediate answer to `scale-out`, sent before any instance exists. */
+export function acknowledgement(cmd: ScaleOutCommand, batchId: string): ChatMessage {
+  const what = `${plural(cmd.amount, 'instance')} of ${cmd.profile}`;
+  if (cmd.dryRun) {
+    return {
+      title: `Dry run: ${what} would be accepted`,
+      lines: [`Nothing was started; they would be ${describeLifetime(cmd.lifetime)}.`],
+      audience: 'requester',
+    };
+  }
+  return {
+    title: `Starting ${what}`,
+    lines: [`Batch ${batchId}: ${describeLifetime(cmd.lifetime)}.`, 'I will reply here when they are Running, or say why not.'],
+    audience: 'channel',
+  };
+}
+
+function instanceLine(i: InstanceSummary): string {
+  const parts = [i.instanceId, i.status];
+  if (i.zoneId) parts.push(i.zoneId);
+  if (i.privateIp) parts.push(`private ${i.privateIp}`);
+  if (i.publicIp) parts.push(`public ${i.publicIp}`);
+  return parts.join('  ');
+}
+
+function instanceLines(instances: InstanceSummary[]): string[] {
+  const shown = instances.slice(0, MAX_INSTANCE_LINES).map(instanceLine);
+  const rest = instances.length - shown.length;
+  return rest > 0 ? [...shown, `and ${rest} more`] : shown;
+}
+
+/**
+ * ECS error codes that tell the person what to try next. Prefix match, because ECS refines codes with a
+ * suffix (`QuotaExceed.PostPaidInstance`, `Throttling.User`).
+ */
+const HINTS: { prefixes: readonly string[]; hint: string }[] = [
+  {
+    prefixes: ['OperationDenied.NoStock', 'Zone.NotOnSale', 'InvalidResourceType.NotSupported', 'InvalidInstanceType.NotSupported'],
+    hint: 'ECS has no stock for this profile right now: try a smaller amount, another profile, or again in a few minutes.',
+  },
+  {
+    prefixes: ['QuotaExceed', 'InvalidAccountStatus', 'Account.Arrearage'],
+    hint: 'The account hit a quota or has a billing problem: ask an administrator.',
+  },
+  { prefixes: ['Throttling', 'ServiceUnavailable', 'InternalError'], hint: 'Alibaba Cloud is busy: try again in a minute.' },
+];
+
+export function hintFor(code: string | undefined): string | undefined {
+  if (code === undefined) return undefined;
+  return HINTS.find((h) => h.prefixes.some((p) => code === p || code.startsWith(`${p}.`)))?.hint;
+}
+
+const running = (b: BatchSummary) => b.instances.filter((i) => i.status === 'Running').length;
+
+function reasonLines(b: BatchSummary, fallbackHint: string): string[] {
+  const lines: string[] = [];
+  if (b.error) lines.push(`Reason: ${b.error.code}: ${clip(b.error.message, MAX_ERROR_CHARS)}`);
+  lines.push(hintFor(b.error?.code) ?? fallbackHint);
+  return lines;
+}
+
+/** Where a batch stands: the final report once it has ended, progress before that. */
+export function batchReport(b: BatchSummary): ChatMessage {
+  const of = `${running(b)} of ${b.amount} ${b.profile}`;
+  const release = b.releaseAt ? [`Released automatically at ${b.releaseAt}.`] : [];
+  switch (b.status) {
+    case 'SUBMITTING':
+    case 'PENDING':
+      return { title: `Batch ${b.id} is starting: ${of} Running`, lines: instanceLines(b.instances), audience: 'channel' };
+    case 'RUNNING':
+      return { title: `Batch ${b.id}: ${b.amount === 1 ? `the ${b.profile} instance is` : `all ${b.amount} ${b.profile} instances are`} Running`, lines: [...instanceLines(b.instances), ...release], audience: 'channel' };
+    case 'PARTIAL':
+      return {
+        title: `Batch ${b.id}: only ${of} instances are Running`,
+        lines: [...instanceLines(b.instances), ...reasonLines(b, `Ask an administrator to look at batch ${b.id}.`), ...release],
+        audience: 'channel',
+      };
+    case 'FAILED':
+      return {
+        title: `Batch ${b.id} failed: no ${b.profile} instance started`,
+        lines: reasonLines(b, `Ask an administrator to look at batch ${b.id}.`),
+        audience: 'channel',
+      };
+    case 'TIMED_OUT':
+      return {
+        title: `Batch ${b.id} timed out with ${of} Running`,
+        lines: [...instanceLines(b.instances), ...reasonLines(b, `Stragglers may still start: check with "status ${b.id}".`)],
+        audience: 'channel',
+      };
+    case 'CANCELLED':
+      return { title: `Batch ${b.id} was cancelled`, lines: instanceLines(b.instances), audience: 'channel' };
+  }
+}
+
+export function batchList(batches: BatchSummary[]): ChatMessage {
+  if (batches.length === 0) return { title: 'No recent batches', lines: ['Start one with: scale-out <profile> <amount>'], audience: 'requester' };
+  const lines = batches.slice(0, MAX_INSTANCE_LINES).map((b) => `${b.id}  ${b.status}  ${running(b)}/${b.amount} ${b.profile}`);
+  if (batches.length > lines.length) lines.push(`and ${batches.length - lines.length} more`);
+  return { title: `${batches.length} recent batch${batches.length === 1 ? '' : 'es'}`, lines, audience: 'requester' };
+}
+
+export function cancelled(batchId: string, release: boolean): ChatMessage {
+  return {
+    title: `Cancelling batch ${batchId}`,
+    lines: [release ? 'Its instances will be released.' : 'Its instances keep running; add "release" to release them.'],
+    audience: 'channel',
+  };
+}
+
+export function help(topic?: CommandName): ChatMessage {
+  return topic === undefined
+    ? { title: 'ecs-batch commands', lines: [...HELP_LINES], audience: 'requester' }
+    : { title: `ecs-batch: ${topic}`, lines: [`usage: ${USAGE[topic]}`], audience: 'requester' };
+}
+
+export function usageError(e: CommandError): ChatMessage {
+  return { title: e.error, lines: [e.usage], audience: 'requester' };
+}
+
+/** `reason` comes from `authorize`, already worded for the person. */
+export function refusal(reason: string): ChatMessage {
+  return { title: 'Sorry, you are not allowed to do that', lines: [reason], audience: 'requester' };
+}
+
+// ---------------------------------------------------------------------------------------------- bodies
+
+/** DingTalk robot reply (sessionWebhook): `{msgtype:'markdown', markdown:{title, text}}`. */
+export interface DingTalkBody {
+  msgtype: 'markdown';
+  markdown: { title: string; text: string };
+}
+
+/** Slack response_url message: `response_type` decides who sees it. */
+export interface SlackBody {
+  response_type: 'in_channel' | 'ephemeral';
+  text: string;
+}
+
+/**
+ * Feishu im/v1 reply body. `content` is the JSON of `{text}` serialized to a string (the IM API's format;
+ * the object form belongs to custom-bot webhooks, which cannot reply to a message). Feishu drops a second
+ * request with the same `uuid` (at most 50 chars) within an hour, which makes our retries safe.
+ */
+export interface FeishuBody {
+  msg_type: 'text';
+  content: string;
+  uuid?: string;
+}
+
+export function toDingTalk(m: ChatMessage): DingTalkBody {
+  // Blank lines between paragraphs: DingTalk's markdown joins single newlines.
+  const text = clip([`#### ${m.title}`, ...m.lines].join('\n\n'), MAX_TEXT_CHARS);
+  return { msgtype: 'markdown', markdown: { title: clip(m.title, 100), text } };
+}
+
+/** Slack reads `&`, `<` and `>` as markup; everything else passes through mrkdwn untouched. */
+const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function toSlack(m: ChatMessage): SlackBody {
+  const text = clip([`*${slackEscape(m.title)}*`, ...m.lines.map(slackEscape)].join('\n'), MAX_TEXT_CHARS);
+  return { response_type: m.audience === 'channel' ? 'in_channel' : 'ephemeral', text };
+}
+
+export function toFeishu(m: ChatMessage, uuid?: string): FeishuBody {
+  const text = clip([m.title, ...m.lines].join('\n'), MAX_TEXT_CHARS);
+  const body: FeishuBody = { msg_type: 'text', content: JSON.stringify({ text }) };
+  if (uuid !== undefined) body.uuid = uuid.length <= 50 ? uuid : createHash('sha256').update(uuid).digest('hex').slice(0, 50);
+  return body;
+}
+
+export type RenderedReply =
+  | { kind: 'dingtalk'; url: string; body: DingTalkBody }
+  | { kind: 'slack'; url: string; body: SlackBody }
+  | { kind: 'feishu'; messageId: string; body: FeishuBody };
+
+/**
+ * The body for the request's own reply channel. `dedupeKey` (e.g. `${batchId}:outcome`) is passed to
+ * Feishu as `uuid`; DingTalk and Slack have no such field, so the wiring dedupes those itself.
+ */
+export function render(target: ReplyTarget, m: ChatMessage, dedupeKey?: string): RenderedReply {
+  switch (target.kind) {
+    case 'dingtalk':
+      return { kind: 'dingtalk', url: target.sessionWebhook, body: toDingTalk(m) };
+    case 'slack':
+      return { kind: 'slack', url: target.responseUrl, body: toSlack(m) };
+    case 'feishu':
+      return { kind: 'feishu', messageId: target.messageId, body: toFeishu(m, dedupeKey) };
+  }
+}
