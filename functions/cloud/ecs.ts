@@ -1,0 +1,203 @@
+import Ecs, * as $Ecs from '@alicloud/ecs20140526';
+import { Config } from '@alicloud/openapi-core/dist/utils';
+import { z } from 'zod';
+import type { EcsPort, InstanceView, RunCall } from '../core/ports';
+import { EcsError } from '../core/errors';
+import { toEcsTime } from '../core/time';
+import { classifyEcsError } from './ecs-errors';
+import { credentialsKey, type Credentials } from './credentials';
+import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
+
+export interface EcsAdapterOptions {
+  /** `host:port` for a local emulator; unset = the public endpoint of each region. */
+  endpoint?: string;
+  protocol?: 'HTTP' | 'HTTPS';
+  readTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /**
+   * Throttling, 5xx and no answer are retried (every call we make is safe to repeat: RunInstances carries
+   * its ClientToken, Start/Describe/Delete are idempotent in effect). Anything else is an answer.
+   */
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { name: 'ecs-transient', attempts: 4, baseMs: 500, maxMs: 8_000 };
+/** The tag that ties every instance to its batch, so an operator can always find who created it. */
+export const BATCH_TAG = 'ecs-batch:batch';
+
+type EcsClient = InstanceType<typeof Ecs>;
+
+// Clients survive warm invocations; keyed by credentials because STS credentials rotate.
+const clients = new Map<string, EcsClient>();
+
+export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions = {}): EcsPort {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const sleep = options.sleep ?? realSleep;
+
+  function client(region: string): EcsClient {
+    const key = `${region}|${options.endpoint ?? ''}|${credentialsKey(credentials)}`;
+    let c = clients.get(key);
+    if (!c) {
+      if (clients.size > 32) clients.clear();
+      c = new Ecs(
+        new Config({
+          accessKeyId: credentials.accessKeyId,
+          accessKeySecret: credentials.accessKeySecret,
+          securityToken: credentials.securityToken,
+          regionId: region,
+          endpoint: options.endpoint ?? `ecs.${region}.aliyuncs.com`,
+          protocol: options.protocol ?? (options.endpoint ? 'HTTP' : 'HTTPS'),
+          readTimeout: options.readTimeoutMs ?? 10_000,
+          connectTimeout: options.connectTimeoutMs ?? 5_000,
+        }),
+      );
+      clients.set(key, c);
+    }
+    return c;
+  }
+
+  const call = <T>(f: () => Promise<T>) =>
+    withRetry(
+      retry,
+      f,
+      (raw) => {
+        const error = classifyEcsError(raw);
+        return { retryable: error.transient, retryAfterMs: error.retryAfterMs, error };
+      },
+      sleep,
+    );
+
+  function runRequest(c: RunCall, dryRun: boolean): $Ecs.RunInstancesRequest {
+    const { spec, offering } = c;
+    const billing = spec.billing;
+    const tags = [...spec.tags, ...c.tags, { key: BATCH_TAG, value: c.batchId }];
+    return new $Ecs.RunInstancesRequest({
+      regionId: spec.region,
+      zoneId: offering.zoneId,
+      vSwitchId: offering.vSwitchId,
+      instanceType: offering.instanceType,
+      imageId: spec.imageId,
+      securityGroupId: spec.securityGroupId,
+      amount: c.amount,
+      clientToken: c.clientToken,
+      dryRun,
+      instanceName: c.namePattern ?? spec.namePattern,
+      keyPairName: spec.keyPairName,
+      systemDisk: new $Ecs.RunInstancesRequestSystemDisk({ category: spec.systemDisk.category, size: String(spec.systemDisk.size) }),
+      internetMaxBandwidthOut: spec.internetMaxBandwidthOut,
+      internetChargeType: spec.internetMaxBandwidthOut > 0 ? spec.internetChargeType : undefined,
+      instanceChargeType: billing.chargeType,
+      ...(billing.chargeType === 'PrePaid'
+        ? { period: billing.period, periodUnit: billing.periodUnit, autoRenew: billing.autoRenew }
+        : {
+            spotStrategy: billing.spotStrategy,
+            spotPriceLimit: billing.spotPriceLimit,
+            spotDuration: billing.spotDuration,
+          }),
+      autoReleaseTime: c.releaseAt === undefined ? undefined : toEcsTime(c.releaseAt),
+      tag: tags.map((t) => new $Ecs.RunInstancesRequestTag({ key: t.key, value: t.value })),
+    });
+  }
+
+  return {
+    async runInstances(c) {
+      const res = await call(() => client(c.spec.region).runInstances(runRequest(c, false)));
+      const ids = RunAnswer.safeParse(res.body);
+      if (!ids.success) throw new EcsError('unavailable', 'MalformedAnswer', 'RunInstances answered without instance ids', res.body?.requestId);
+      return ids.data.instanceIdSets.instanceIdSet;
+    },
+
+    async dryRunInstances(c) {
+      try {
+        await call(() => client(c.spec.region).runInstances(runRequest(c, true)));
+      } catch (e) {
+        if (e instanceof EcsError && e.code === 'DryRunOperation') return;
+        throw e;
+      }
+      throw new EcsError('unavailable', 'MalformedAnswer', 'DryRun created instances or answered without DryRunOperation');
+    },
+
+    async describeInstances(region, ids) {
+      const found = new Map<string, InstanceView>();
+      for (let i = 0; i < ids.length; i += 100) {
+        const page = ids.slice(i, i + 100);
+        const res = await call(() =>
+          client(region).describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: region, instanceIds: JSON.stringify(page), pageSize: 100 })),
+        );
+        const parsed = DescribeAnswer.safeParse(res.body);
+        if (!parsed.success) throw new EcsError('unavailable', 'MalformedAnswer', 'DescribeInstances answer did not parse');
+        for (const inst of parsed.data.instances?.instance ?? []) {
+          if (!page.includes(inst.instanceId)) continue; // never trust an answer about ids we did not ask for
+          found.set(inst.instanceId, {
+            instanceId: inst.instanceId,
+            status: inst.status,
+            zoneId: inst.zoneId,
+            instanceType: inst.instanceType,
+            privateIp: inst.vpcAttributes?.privateIpAddress?.ipAddress?.[0] ?? inst.innerIpAddress?.ipAddress?.[0],
+            publicIp: inst.publicIpAddress?.ipAddress?.[0] ?? (inst.eipAddress?.ipAddress || undefined),
+            recycling: (inst.operationLocks?.lockReason ?? []).some((l) => l.lockReason === 'Recycling'),
+          });
+        }
+      }
+      return found;
+    },
+
+    async startInstances(region, ids) {
+      const out: Array<{ instanceId: string; ok: boolean; code?: string }> = [];
+      for (let i = 0; i < ids.length; i += 100) {
+        const page = [...ids.slice(i, i + 100)];
+        const res = await call(() =>
+          client(region).startInstances(new $Ecs.StartInstancesRequest({ regionId: region, instanceId: page, batchOptimization: 'SuccessFirst' })),
+        );
+        const parsed = StartAnswer.safeParse(res.body);
+        const answers = parsed.success ? (parsed.data.instanceResponses?.instanceResponse ?? []) : [];
+        for (const id of page) {
+          const a = answers.find((r) => r.instanceId === id);
+          // No per-instance answer: treat as not started; the next look will tell.
+          out.push({ instanceId: id, ok: a !== undefined && (a.code === undefined || a.code === '200'), ...(a?.code && a.code !== '200' ? { code: a.code } : {}) });
+        }
+      }
+      return out;
+    },
+
+    async deleteInstances(region, ids) {
+      for (let i = 0; i < ids.length; i += 100) {
+        const page = [...ids.slice(i, i + 100)];
+        await call(() => client(region).deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: region, instanceId: page, force: true })));
+      }
+    },
+  };
+}
+
+// What the cloud answers is untrusted too: parse the parts we use.
+const RunAnswer = z.object({
+  instanceIdSets: z.object({ instanceIdSet: z.array(z.string().regex(/^i-[a-z0-9]{1,40}$/)).min(1) }),
+});
+const IpList = z.object({ ipAddress: z.array(z.string()).optional() }).optional();
+const DescribeAnswer = z.object({
+  instances: z
+    .object({
+      instance: z
+        .array(
+          z.object({
+            instanceId: z.string(),
+            status: z.string(),
+            zoneId: z.string().optional(),
+            instanceType: z.string().optional(),
+            publicIpAddress: IpList,
+            innerIpAddress: IpList,
+            eipAddress: z.object({ ipAddress: z.string().optional() }).optional(),
+            vpcAttributes: z.object({ privateIpAddress: IpList }).optional(),
+            operationLocks: z.object({ lockReason: z.array(z.object({ lockReason: z.string().optional() })).optional() }).optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+const StartAnswer = z.object({
+  instanceResponses: z
+    .object({ instanceResponse: z.array(z.object({ instanceId: z.string(), code: z.string().optional() })).optional() })
+    .optional(),
+});

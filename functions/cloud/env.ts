@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { formatIssues } from '../core/validation';
+import { ConfigError } from '../core/profile';
+
+/** Where the cloud is. Locally these point at the stand-ins; on FC they are the regional endpoints. */
+export const CloudEnvSchema = z.object({
+  TABLESTORE_ENDPOINT: z.url({ protocol: /^https?$/ }),
+  TABLESTORE_INSTANCE: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{2,15}$/, 'must be a Tablestore instance name'),
+  TABLE_PREFIX: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,40}$/).default('ecsbatch_'),
+  /** `host:port` of an ECS endpoint (the local emulator); unset = `ecs.<region>.aliyuncs.com`. */
+  ECS_ENDPOINT: z.string().regex(/^[\w.-]+(:\d{1,5})?$/, 'must be host or host:port').optional(),
+  ECS_PROTOCOL: z.enum(['HTTP', 'HTTPS']).optional(),
+  /** The sweeper's function name, for the fast-path watch; unset = no watch. */
+  SWEEPER_FUNCTION: z.string().regex(/^[a-zA-Z_][\w-]{0,127}$/).optional(),
+  /** `host:port` of the FC API (local runtime); unset = `<account>.<region>.fc.aliyuncs.com`. */
+  FC_ENDPOINT: z.string().regex(/^[\w.-]+(:\d{1,5})?$/, 'must be host or host:port').optional(),
+  ECS_RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(500),
+});
+export type CloudEnv = z.infer<typeof CloudEnvSchema>;
+
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`configuration: ${formatIssues(parsed.error.issues)}`);
+  return parsed.data;
+}

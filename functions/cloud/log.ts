@@ -1,0 +1,22 @@
+import type { Log } from '../core/ports';
+
+const SECRET_KEY = /secret|token|authorization|signature|password|credential|sign$/i;
+
+/** Drop values whose key names a secret, at any depth, so a careless field never leaks one. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+  return out;
+}
+
+/** Structured logs: one JSON line per event, with the request id (and batch id when known). */
+export function jsonLog(base: Record<string, unknown>, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Log {
+  const emit = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    const f = fields ? (redact(fields) as Record<string, unknown>) : {};
+    if (fields && fields.error instanceof Error) f.error = { name: fields.error.name, message: fields.error.message };
+    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...f }));
+  };
+  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}

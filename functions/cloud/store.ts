@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Batch } from '../core/batch';
+import { StoreError, VersionConflict } from '../core/errors';
+import type { BatchStore, DueEntry, ListQuery } from '../core/ports';
+import { columnEquals, condition, long, readRow, toNumber, TS, type Tablestore } from './tablestore';
+
+export interface TableNames {
+  batches: string;
+  queue: string;
+  index: string;
+  usage: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  return { batches: `${prefix}batches`, queue: `${prefix}queue`, index: `${prefix}owner_index`, usage: `${prefix}usage` };
+}
+
+/** Due-queue shards: the sweeper range-reads each; a random batch id spreads batches evenly. */
+export const QUEUE_SHARDS = 8;
+const DAY_MS = 86_400_000;
+
+export function shardOf(batchId: string): number {
+  let h = 0;
+  for (let i = 0; i < batchId.length; i++) h = (Math.imul(h, 31) + batchId.charCodeAt(i)) >>> 0;
+  return h % QUEUE_SHARDS;
+}
+
+const newWriteId = () => randomBytes(8).toString('hex');
+
+/**
+ * BatchStore on Tablestore. Four tables:
+ *   batches      [id]                       version, status, owner, writeId, doc (the batch as JSON)
+ *   queue        [shard, dueAt, batchId]    one row per batch that needs a look at dueAt
+ *   owner_index  [owner, rank, batchId]     rank = MAX - createdAt, so a forward range is newest first
+ *   usage        [owner]                    version, ledger (rolling 24 h allowance)
+ */
+export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchStore {
+  async function readBatchRow(id: string): Promise<{ batch: Batch; writeId?: string } | undefined> {
+    const res = await ts.call<{ row?: unknown }>('getRow', { tableName: names.batches, primaryKey: [{ id }], maxVersions: 1 });
+    const row = readRow(res.row);
+    if (!row) return undefined;
+    const doc = row.columns.doc;
+    if (typeof doc !== 'string') throw new StoreError('invalid', 'CorruptRow', `batch ${id} has no document`);
+    const batch = JSON.parse(doc) as Batch;
+    batch.version = toNumber(row.columns.version);
+    return { batch, writeId: typeof row.columns.writeId === 'string' ? row.columns.writeId : undefined };
+  }
+
+  function columnsOf(batch: Batch, writeId: string) {
+    const { version, ...rest } = batch;
+    return [
+      { version: long(version) },
+      { status: batch.status },
+      { owner: batch.owner },
+      { writeId },
+      { doc: JSON.stringify(rest) },
+    ];
+  }
+
+  async function putIndex(batch: Batch): Promise<void> {
+    await ts.call('putRow', {
+      tableName: names.index,
+      condition: condition('IGNORE'),
+      primaryKey: [{ owner: batch.owner }, { rank: long(Number.MAX_SAFE_INTEGER - batch.createdAt) }, { batchId: batch.id }],
+      attributeColumns: [{ amount: long(batch.amount) }],
+    });
+  }
+
+  const store: BatchStore = {
+    async createBatch(batch) {
+      // 1. queue row first: from here on the sweeper will find this batch even if we crash.
+      await store.moveDue(batch.id, undefined, batch.dueAt);
+      // 2. the batch row, only if no batch with this id exists (the idempotency race is decided here).
+      const writeId = newWriteId();
+      try {
+        await ts.call('putRow', {
+          tableName: names.batches,
+          condition: condition('EXPECT_NOT_EXIST'),
+          primaryKey: [{ id: batch.id }],
+          attributeColumns: columnsOf(batch, writeId),
+        });
+      } catch (e) {
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+        const existing = await readBatchRow(batch.id);
+        if (!existing) throw e;
+        if (existing.writeId !== writeId) {
+          if (existing.batch.dueAt !== batch.dueAt) await store.moveDue(batch.id, batch.dueAt, undefined);
+          await putIndex(existing.batch); // repairs a listing entry lost to an earlier crash
+          return { created: false, existing: existing.batch };
+        }
+        // Our own first attempt was applied and its answer lost.
+      }
+      // 3. the owner's listing entry; a crash before it is repaired by a repeat of the request.
+      await putIndex(batch);
+      return { created: true, batch };
+    },
+
+    async getBatch(id) {
+      return (await readBatchRow(id))?.batch;
+    },
+
+    async saveBatch(batch) {
+      // Optimistic concurrency: the write applies only if nobody changed the batch since we read version v.
+      // This is what keeps two sweepers (or a sweeper and a cancel) from overwriting each other.
+      const next: Batch = { ...batch, version: batch.version + 1 };
+      const writeId = newWriteId();
+      try {
+        await ts.call('updateRow', {
+          tableName: names.batches,
+          condition: condition('EXPECT_EXIST', columnEquals('version', long(batch.version))),
+          primaryKey: [{ id: batch.id }],
+          updateOfAttributeColumns: [{ PUT: columnsOf(next, writeId) }],
+        });
+      } catch (e) {
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+        const current = await readBatchRow(batch.id);
+        if (current?.writeId !== writeId) throw new VersionConflict(batch.id, { cause: e });
+      }
+      return next;
+    },
+
+    async listBatches(owner, query: ListQuery) {
+      const start = decodeCursor(query.cursor);
+      let inclusiveStart: unknown[] = start
+        ? [{ owner }, { rank: long(start.r) }, { batchId: start.b + '\u0000' }]
+        : [{ owner }, { rank: TS.INF_MIN }, { batchId: TS.INF_MIN }];
+      const end = [{ owner }, { rank: TS.INF_MAX }, { batchId: TS.INF_MAX }];
+      const out: Batch[] = [];
+      let last: { r: number; b: string } | undefined;
+      let more = true;
+      let scanned = 0;
+      while (out.length < query.limit && more && scanned < 2_000) {
+        const page = await ts.call<{ rows: unknown[]; nextStartPrimaryKey?: Array<{ name: string; value: unknown }> | null }>('getRange', {
+          tableName: names.index,
+          direction: TS.Direction.FORWARD,
+          inclusiveStartPrimaryKey: inclusiveStart,
+          exclusiveEndPrimaryKey: end,
+          limit: Math.min(100, query.limit - out.length + (query.status ? 50 : 0)),
+          maxVersions: 1,
+        });
+        const keys = page.rows.map(readRow).filter((r): r is NonNullable<typeof r> => r !== undefined);
+        scanned += keys.length;
+        const batches = await getMany(keys.map((k) => String(k.primaryKey.batchId)));
+        for (const k of keys) {
+          const b = batches.get(String(k.primaryKey.batchId));
+          last = { r: toNumber(k.primaryKey.rank), b: String(k.primaryKey.batchId) };
+          if (!b || (query.status && b.status !== query.status)) continue;
+          out.push(b);
+          if (out.length >= query.limit) break;
+        }
+        more = !!page.nextStartPrimaryKey;
+        if (more && page.nextStartPrimaryKey) inclusiveStart = page.nextStartPrimaryKey.map((k) => ({ [k.name]: k.value }));
+      }
+      const exhausted = !more && (!last || out.length < query.limit);
+      return { batches: out, ...(exhausted || !last ? {} : { cursor: encodeCursor(last) }) };
+    },
+
+    async dueEntries(now, limit) {
+      const perShard = await Promise.all(
+        Array.from({ length: QUEUE_SHARDS }, async (_, shard) => {
+          const rows: DueEntry[] = [];
+          let start: unknown[] = [{ shard: long(shard) }, { dueAt: TS.INF_MIN }, { batchId: TS.INF_MIN }];
+          const end = [{ shard: long(shard) }, { dueAt: long(now + 1) }, { batchId: TS.INF_MIN }];
+          // A range read may stop early (row or size cap) and even return no rows with a next key: loop.
+          for (;;) {
+            const page = await ts.call<{ rows: unknown[]; nextStartPrimaryKey?: Array<{ name: string; value: unknown }> | null }>('getRange', {
+              tableName: names.queue,
+              direction: TS.Direction.FORWARD,
+              inclusiveStartPrimaryKey: start,
+              exclusiveEndPrimaryKey: end,
+              limit: Math.min(limit, 1000),
+              maxVersions: 1,
+            });
+            for (const r of page.rows.map(readRow)) {
+              if (r) rows.push({ shard, dueAt: toNumber(r.primaryKey.dueAt), batchId: String(r.primaryKey.batchId) });
+            }
+            if (!page.nextStartPrimaryKey || rows.length >= limit) break;
+            start = page.nextStartPrimaryKey.map((k) => ({ [k.name]: k.value }));
+          }
+          return rows;
+        }),
+      );
+      return perShard
+        .flat()
+        .sort((a, b) => a.dueAt - b.dueAt)
+        .slice(0, limit);
+    },
+
+    async moveDue(batchId, from, to) {
+      const shard = shardOf(batchId);
+      // Put the new entry before deleting the old one: a crash in between leaves two entries (the stale
+      // one is dropped when read), never none.
+      if (to !== undefined) {
+        await ts.call('putRow', {
+          tableName: names.queue,
+          condition: condition('IGNORE'),
+          primaryKey: [{ shard: long(shard) }, { dueAt: long(to) }, { batchId }],
+          attributeColumns: [{ v: long(1) }],
+        });
+      }
+      if (from !== undefined && from !== to) {
+        await ts.call('deleteRow', {
+          tableName: names.queue,
+          condition: condition('IGNORE'),
+          primaryKey: [{ shard: long(shard) }, { dueAt: long(from) }, { batchId }],
+        });
+      }
+    },
+
+    async reserveDaily(owner, batchId, amount, limit, now) {
+      // Read-modify-write of the owner's ledger, conditional on its version, so two concurrent requests
+      // cannot both spend the last of the allowance.
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const res = await ts.call<{ row?: unknown }>('getRow', { tableName: names.usage, primaryKey: [{ owner }], maxVersions: 1 });
+        const row = readRow(res.row);
+        const version = row ? toNumber(row.columns.version) : 0;
+        const ledger = Ledger.safeParse(row ? JSON.parse(String(row.columns.ledger ?? '[]')) : []);
+        const entries = (ledger.success ? ledger.data : []).filter(([at]) => at > now - DAY_MS);
+        if (entries.some(([, id]) => id === batchId)) return true;
+        const used = entries.reduce((sum, [, , n]) => sum + n, 0);
+        if (used + amount > limit) return false;
+        entries.push([now, batchId, amount]);
+        try {
+          await ts.call('putRow', {
+            tableName: names.usage,
+            condition: row ? condition('EXPECT_EXIST', columnEquals('version', long(version))) : condition('EXPECT_NOT_EXIST'),
+            primaryKey: [{ owner }],
+            attributeColumns: [{ version: long(version + 1) }, { ledger: JSON.stringify(entries) }],
+          });
+          return true;
+        } catch (e) {
+          if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+          // Someone else (or our own applied-but-unanswered attempt) wrote: read again.
+        }
+      }
+      throw new StoreError('unavailable', 'UsageContention', 'could not record usage: too much contention');
+    },
+  };
+
+  async function getMany(ids: string[]): Promise<Map<string, Batch>> {
+    const out = new Map<string, Batch>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const slice = ids.slice(i, i + 100);
+      if (slice.length === 0) continue;
+      const res = await ts.call<{ tables: Array<Array<{ isOk: boolean; row?: unknown }>> }>('batchGetRow', {
+        tables: [{ tableName: names.batches, primaryKey: slice.map((id) => [{ id }]), maxVersions: 1 }],
+      });
+      for (const item of res.tables.flat()) {
+        const row = item.isOk ? readRow(item.row) : undefined;
+        if (!row || typeof row.columns.doc !== 'string') continue;
+        const b = JSON.parse(row.columns.doc) as Batch;
+        b.version = toNumber(row.columns.version);
+        out.set(b.id, b);
+      }
+      // Rows that failed individually are simply not listed; listing is best effort, tracking is not.
+    }
+    return out;
+  }
+
+  return store;
+}
+
+const Ledger = z.array(z.tuple([z.number(), z.string(), z.number()]));
+const Cursor = z.object({ r: z.number().int(), b: z.string().max(64) });
+
+function encodeCursor(c: { r: number; b: string }): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export class InvalidCursor extends Error {
+  override name = 'InvalidCursor';
+}
+
+function decodeCursor(text: string | undefined): { r: number; b: string } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return Cursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidCursor('cursor is not one this API returned');
+  }
+}
+
+/** Create the tables if missing. Safe to run again; works against the real service and the emulator. */
+export async function setupTables(ts: Tablestore, names: TableNames): Promise<string[]> {
+  const specs: Array<[string, Array<{ name: string; type: 'STRING' | 'INTEGER' }>]> = [
+    [names.batches, [{ name: 'id', type: 'STRING' }]],
+    [names.queue, [{ name: 'shard', type: 'INTEGER' }, { name: 'dueAt', type: 'INTEGER' }, { name: 'batchId', type: 'STRING' }]],
+    [names.index, [{ name: 'owner', type: 'STRING' }, { name: 'rank', type: 'INTEGER' }, { name: 'batchId', type: 'STRING' }]],
+    [names.usage, [{ name: 'owner', type: 'STRING' }]],
+  ];
+  const created: string[] = [];
+  for (const [tableName, primaryKey] of specs) {
+    try {
+      await ts.call('createTable', {
+        tableMeta: { tableName, primaryKey },
+        reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+        tableOptions: { timeToLive: -1, maxVersions: 1 },
+      });
+      created.push(tableName);
+    } catch (e) {
+      if (e instanceof StoreError && e.kind === 'exists') continue;
+      throw e;
+    }
+  }
+  return created;
+}

@@ -1,0 +1,151 @@
+import { StoreError, type StoreErrorKind } from '../core/errors';
+import type { Credentials } from './credentials';
+import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
+
+// The SDK ships no types; we use a handful of its calls and describe them where we use them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const TS: TablestoreModule = require('tablestore');
+
+export interface TablestoreModule {
+  Client: new (config: Record<string, unknown>) => TablestoreClient;
+  Long: { fromNumber(n: number): unknown };
+  Condition: new (existence: number, columnCondition?: unknown) => unknown;
+  SingleColumnCondition: new (name: string, value: unknown, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean) => unknown;
+  CompositeCondition: new (op: number) => { addSubCondition(c: unknown): void };
+  RowExistenceExpectation: { IGNORE: number; EXPECT_EXIST: number; EXPECT_NOT_EXIST: number };
+  ComparatorType: { EQUAL: number; NOT_EQUAL: number; GREATER_THAN: number; GREATER_EQUAL: number; LESS_THAN: number; LESS_EQUAL: number };
+  LogicalOperator: { AND: number; OR: number; NOT: number };
+  Direction: { FORWARD: string; BACKWARD: string };
+  ReturnType: { NONE: number; Primarykey: number; AfterModify: number };
+  INF_MIN: unknown;
+  INF_MAX: unknown;
+}
+
+type Op = (params: Record<string, unknown>) => Promise<any>;
+export interface TablestoreClient {
+  createTable: Op;
+  listTable: Op;
+  describeTable: Op;
+  putRow: Op;
+  getRow: Op;
+  updateRow: Op;
+  deleteRow: Op;
+  getRange: Op;
+  batchGetRow: Op;
+  batchWriteRow: Op;
+}
+
+export interface TablestoreOptions {
+  endpoint: string;
+  instanceName: string;
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+}
+
+/**
+ * The SDK does not decode error bodies: `err.code` is the numeric HTTP status and the OTS code is inside
+ * `err.message`. Network failures carry string codes (ECONNRESET, ...) or no code at all.
+ */
+export function classifyStoreError(err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  const e = (err ?? {}) as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const code = /\bOTS\w+/.exec(message)?.[0];
+  const status = typeof e.code === 'number' ? e.code : undefined;
+  let kind: StoreErrorKind;
+  if (code === 'OTSConditionCheckFail') kind = 'conflict';
+  else if (code === 'OTSObjectAlreadyExist') kind = 'exists';
+  else if (
+    status === undefined ||
+    status >= 500 ||
+    code === 'OTSRowOperationConflict' ||
+    code === 'OTSNotEnoughCapacityUnit' ||
+    code === 'OTSQuotaExhausted' ||
+    code === 'OTSServerBusy' ||
+    code === 'OTSTimeout'
+  )
+    kind = 'unavailable';
+  else kind = 'invalid';
+  // Never echo raw protobuf bytes: keep the code and a printable excerpt.
+  const printable = message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
+  return new StoreError(kind, code ?? (status === undefined ? 'NoResponse' : `HTTP${status}`), printable, { cause: err });
+}
+
+const DEFAULT_RETRY: RetryPolicy = { name: 'tablestore-transient', attempts: 5, baseMs: 100, maxMs: 3_000 };
+
+/**
+ * A client plus our own retry: the SDK never retries writes and its read retries are process-global,
+ * so we turn them off and retry here on 'unavailable' only. Callers make every write safe to repeat.
+ */
+export class Tablestore {
+  readonly client: TablestoreClient;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: Sleep;
+
+  constructor(credentials: Credentials, options: TablestoreOptions) {
+    this.client = new TS.Client({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.accessKeySecret,
+      stsToken: credentials.securityToken,
+      endpoint: options.endpoint,
+      instancename: options.instanceName,
+      maxRetries: 0,
+      httpOptions: { timeout: options.timeoutMs ?? 10_000 },
+    });
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /**
+   * Run one SDK call, retrying 'unavailable'. A retried conditional write may fail its condition because
+   * the first attempt was applied and only its answer lost: callers check for that with a write id.
+   */
+  async call<T>(op: keyof TablestoreClient, params: Record<string, unknown>): Promise<T> {
+    return withRetry(
+      this.retry,
+      () => this.client[op](params) as Promise<T>,
+      (raw) => {
+        const error = classifyStoreError(raw);
+        return { retryable: error.kind === 'unavailable', error };
+      },
+      this.sleep,
+    );
+  }
+}
+
+export const long = (n: number) => TS.Long.fromNumber(n);
+
+/** Int64 values come back as SDK Long objects; numbers we wrote as INTEGER come back that way. */
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v && typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as { toNumber(): number }).toNumber();
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return NaN;
+}
+
+export interface RowData {
+  primaryKey: Record<string, unknown>;
+  columns: Record<string, unknown>;
+}
+
+/** The SDK's row shape (`{primaryKey:[{name,value}], attributes:[{columnName,columnValue}]}`) as plain maps. */
+export function readRow(row: unknown): RowData | undefined {
+  const r = row as { primaryKey?: Array<{ name: string; value: unknown }>; attributes?: Array<{ columnName: string; columnValue: unknown }> } | undefined;
+  if (!r || !r.primaryKey || r.primaryKey.length === 0) return undefined;
+  const primaryKey: Record<string, unknown> = {};
+  for (const k of r.primaryKey) primaryKey[k.name] = k.value;
+  const columns: Record<string, unknown> = {};
+  for (const a of r.attributes ?? []) columns[a.columnName] = a.columnValue;
+  return { primaryKey, columns };
+}
+
+export function condition(existence: 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST', column?: unknown): unknown {
+  return new TS.Condition(TS.RowExistenceExpectation[existence], column ?? null);
+}
+
+/** `name == value`, failing when the column is missing (the SDK's default would pass). */
+export function columnEquals(name: string, value: unknown): unknown {
+  return new TS.SingleColumnCondition(name, value, TS.ComparatorType.EQUAL, false, true);
+}
+

@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { LaunchSpec, Tag } from './profile';
+
+export const TERMINAL = ['RUNNING', 'PARTIAL', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+export type TerminalStatus = (typeof TERMINAL)[number];
+export type BatchStatus = 'SUBMITTING' | 'PENDING' | TerminalStatus;
+
+export const isTerminal = (s: BatchStatus): s is TerminalStatus => (TERMINAL as readonly string[]).includes(s);
+
+/** One (instance type, vSwitch) pair ECS may have stock for; tried in the profile's order. */
+export interface Offering {
+  instanceType: string;
+  vSwitchId: string;
+  zoneId: string;
+}
+
+export interface EcsFailure {
+  code: string;
+  message: string;
+  requestId?: string;
+}
+
+/**
+ * At most 100 instances, one RunInstances call. The ClientToken is recorded BEFORE the call that uses it
+ * and changes only when the offering changes (a new attempt), so a re-drive after a crash repeats the exact
+ * same call and ECS answers with the ids it already created.
+ */
+export interface Chunk {
+  index: number;
+  amount: number;
+  attempt: number;
+  offering: number;
+  clientToken: string;
+  state: 'pending' | 'submitted' | 'failed';
+  instanceIds: string[];
+  error?: EcsFailure;
+}
+
+export type InstanceState =
+  | 'Pending'
+  | 'Starting'
+  | 'Running'
+  | 'Stopping'
+  | 'Stopped'
+  /** DescribeInstances no longer knows it (stock shortfall, SystemFailure.Delete, released). */
+  | 'Lost'
+  /** A spot instance being reclaimed (OperationLocks: Recycling). */
+  | 'Reclaimed';
+
+export interface InstanceRecord {
+  instanceId: string;
+  chunk: number;
+  state: InstanceState;
+  zoneId?: string;
+  instanceType?: string;
+  privateIp?: string;
+  publicIp?: string;
+  startRequestedAt?: number;
+  /** First time DescribeInstances did not know it; Lost only after a grace period (Describe lags creation). */
+  missingSince?: number;
+}
+
+export interface CallbackState {
+  url: string;
+  state: 'waiting' | 'pending' | 'delivered' | 'failed';
+  deliveryId: string;
+  attempts: number;
+  nextAttemptAt?: number;
+  lastError?: string;
+}
+
+export interface Batch {
+  id: string;
+  /** Name of the API token (or chat user / schedule) that owns the batch. */
+  owner: string;
+  idempotencyKey?: string;
+  requestHash: string;
+  version: number;
+  status: BatchStatus;
+  profile?: string;
+  spec: LaunchSpec;
+  offerings: Offering[];
+  failedOfferings: Array<{ offering: number; code: string; at: number }>;
+  amount: number;
+  namePattern?: string;
+  tags: Tag[];
+  releaseAt?: number;
+  replaceLost: boolean;
+  chunks: Chunk[];
+  instances: InstanceRecord[];
+  error?: EcsFailure;
+  createdAt: number;
+  updatedAt: number;
+  deadlineAt: number;
+  endedAt?: number;
+  /** When the sweeper should look at it next (mirrors the due-queue row). */
+  dueAt: number;
+  lease?: { owner: string; until: number };
+  callback?: CallbackState;
+  cancel?: { requestedAt: number; release: boolean; released?: boolean };
+  /** Replacement chunks added for lost instances (bounded). */
+  replacements?: number;
+  /** Consecutive sweeps that failed on this batch: drives its backoff. */
+  failures?: number;
+}
+
+export const CHUNK_SIZE = 100;
+
+export function chunkAmounts(amount: number): number[] {
+  const out: number[] = [];
+  for (let left = amount; left > 0; left -= CHUNK_SIZE) out.push(Math.min(CHUNK_SIZE, left));
+  return out;
+}
+
+/** ClientToken: ASCII, <= 64 chars, unique per (batch, chunk, attempt). */
+export function clientToken(batchId: string, chunk: number, attempt: number): string {
+  return `${batchId}-c${chunk}-a${attempt}`;
+}
+
+/**
+ * Batch ids are random (no time order: a time-ordered key makes a hot partition). With an
+ * Idempotency-Key the id is derived from (owner, key), so two concurrent repeats race for one row.
+ */
+export function newBatchId(owner: string, idempotencyKey?: string): string {
+  const bytes = idempotencyKey === undefined ? randomBytes(12) : createHash('sha256').update(`${owner}\n${idempotencyKey}`).digest();
+  return 'b-' + bytes.subarray(0, 12).toString('hex');
+}
+
+/** Offerings in fallback order: the preferred instance type in every vSwitch before the next type. */
+export function offerings(spec: LaunchSpec, only?: { instanceType?: string; zoneId?: string }): Offering[] {
+  const out: Offering[] = [];
+  for (const instanceType of spec.instanceTypes) {
+    if (only?.instanceType && instanceType !== only.instanceType) continue;
+    for (const vsw of spec.vSwitches) {
+      if (only?.zoneId && vsw.zoneId !== only.zoneId) continue;
+      out.push({ instanceType, vSwitchId: vsw.id, zoneId: vsw.zoneId });
+    }
+  }
+  return out;
+}
+
+export function countByState(batch: Batch): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const i of batch.instances) counts[i.state] = (counts[i.state] ?? 0) + 1;
+  return counts;
+}

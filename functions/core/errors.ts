@@ -1,0 +1,53 @@
+/**
+ * The few error kinds the core reasons about. Adapters turn SDK errors into these (keeping `cause`);
+ * which provider codes fall into which kind is decided in one place, functions/cloud/ecs-errors.ts.
+ */
+export type EcsErrorKind =
+  /** Throttling.*: retry later, honouring retryAfter. */
+  | 'throttled'
+  /** 5xx, timeout, no answer: the call may or may not have been applied; retry with the same ClientToken. */
+  | 'unavailable'
+  /** No stock / zone not on sale / type not in zone: try the next offering. */
+  | 'capacity'
+  /** A definitive refusal (bad parameter, quota, balance, auth): retrying changes nothing. */
+  | 'rejected'
+  | 'notFound';
+
+export class EcsError extends Error {
+  override name = 'EcsError';
+  constructor(
+    readonly kind: EcsErrorKind,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  get transient(): boolean {
+    return this.kind === 'throttled' || this.kind === 'unavailable';
+  }
+}
+
+export type StoreErrorKind = 'conflict' | 'exists' | 'unavailable' | 'invalid';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly kind: StoreErrorKind,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Someone else changed the batch since we read it: our view is stale, stop acting on it. */
+export class VersionConflict extends Error {
+  override name = 'VersionConflict';
+  constructor(readonly batchId: string, options?: { cause?: unknown }) {
+    super(`batch ${batchId} was changed by someone else`, options);
+  }
+}

@@ -1,0 +1,83 @@
+import type { Batch, BatchStatus, Offering } from './batch';
+import type { LaunchSpec, Tag } from './profile';
+import type { Clock } from './time';
+
+/** What the core needs from ECS, and nothing more. Errors are EcsError. */
+export interface EcsPort {
+  runInstances(call: RunCall): Promise<string[]>;
+  /** DryRun: resolves when every check passed, rejects with the EcsError that would have happened. */
+  dryRunInstances(call: RunCall): Promise<void>;
+  /** Instances ECS knows among `ids` (any count; the adapter pages by 100). Missing ids are absent. */
+  describeInstances(region: string, ids: readonly string[]): Promise<Map<string, InstanceView>>;
+  startInstances(region: string, ids: readonly string[]): Promise<Array<{ instanceId: string; ok: boolean; code?: string }>>;
+  deleteInstances(region: string, ids: readonly string[]): Promise<void>;
+}
+
+export interface RunCall {
+  batchId: string;
+  spec: LaunchSpec;
+  offering: Offering;
+  amount: number;
+  clientToken: string;
+  namePattern?: string;
+  tags: Tag[];
+  releaseAt?: number;
+}
+
+export interface InstanceView {
+  instanceId: string;
+  status: string;
+  zoneId?: string;
+  instanceType?: string;
+  privateIp?: string;
+  publicIp?: string;
+  /** OperationLocks contain Recycling: a spot instance being reclaimed. */
+  recycling: boolean;
+}
+
+export interface ListQuery {
+  status?: BatchStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface DueEntry {
+  shard: number;
+  dueAt: number;
+  batchId: string;
+}
+
+/** Batches and their due-queue in Tablestore. Every write that changes a batch is conditional on version. */
+export interface BatchStore {
+  /**
+   * Insert a new batch (and its due-queue and listing entries). If a batch with the same id exists,
+   * nothing is written and the existing one is returned.
+   */
+  createBatch(batch: Batch): Promise<{ created: true; batch: Batch } | { created: false; existing: Batch }>;
+  getBatch(id: string): Promise<Batch | undefined>;
+  /** Write `batch` iff the stored version is still `batch.version`; returns it with version + 1. Throws VersionConflict. */
+  saveBatch(batch: Batch): Promise<Batch>;
+  listBatches(owner: string, query: ListQuery): Promise<{ batches: Batch[]; cursor?: string }>;
+  /** Due-queue entries with dueAt <= now, across shards. */
+  dueEntries(now: number, limit: number): Promise<DueEntry[]>;
+  /** Make the queue say "look at this batch at batch.dueAt"; remove the entry it replaces. */
+  moveDue(batchId: string, from: number | undefined, to: number | undefined): Promise<void>;
+  /**
+   * Count `amount` against the owner's rolling 24 h allowance, once per batch id.
+   * Returns false (and records nothing) when it would exceed `limit`.
+   */
+  reserveDaily(owner: string, batchId: string, amount: number, limit: number, now: number): Promise<boolean>;
+}
+
+export interface Log {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Deps {
+  ecs: EcsPort;
+  store: BatchStore;
+  clock: Clock;
+  log: Log;
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { formatIssues } from './validation';
+
+/**
+ * Launch profiles: named, validated launch settings so that chat users and schedules never pass raw
+ * image ids. Instance types and vSwitches are listed in fallback order: when ECS has no stock for one
+ * (type, zone) the next offering is tried.
+ */
+
+const id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[A-Za-z0-9-]{1,60}$`), `must look like ${prefix}...`);
+
+export const TagSchema = z.strictObject({
+  key: z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((k) => !/^(aliyun|acs:)/i.test(k), 'tag keys must not start with "aliyun" or "acs:"'),
+  value: z.string().max(128),
+});
+export type Tag = z.infer<typeof TagSchema>;
+
+export const SystemDiskSchema = z.strictObject({
+  category: z.enum(['cloud_efficiency', 'cloud_ssd', 'cloud_essd', 'cloud', 'cloud_auto', 'cloud_essd_entry']),
+  size: z.int().min(20).max(2048),
+});
+
+export const BillingSchema = z.discriminatedUnion('chargeType', [
+  z.strictObject({
+    chargeType: z.literal('PostPaid'),
+    spotStrategy: z.enum(['NoSpot', 'SpotWithPriceLimit', 'SpotAsPriceGo']).default('NoSpot'),
+    spotPriceLimit: z.number().positive().optional(),
+    spotDuration: z.int().min(0).max(6).optional(),
+  }),
+  z.strictObject({
+    chargeType: z.literal('PrePaid'),
+    period: z.int().min(1).max(60),
+    periodUnit: z.enum(['Month', 'Week']).default('Month'),
+    autoRenew: z.boolean().default(false),
+  }),
+]);
+export type Billing = z.infer<typeof BillingSchema>;
+
+export const VSwitchSchema = z.strictObject({ id: id('vsw-'), zoneId: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/) });
+
+/** The settings RunInstances needs, shared by profiles and by raw specs (tokens with `raw-spec`). */
+export const LaunchSpecSchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be a region id such as cn-hangzhou'),
+  imageId: z.string().min(1).max(128),
+  instanceTypes: z.array(z.string().regex(/^ecs\.[a-z0-9.-]+$/, 'must be an instance type such as ecs.g7.large')).min(1).max(10),
+  vSwitches: z.array(VSwitchSchema).min(1).max(10),
+  securityGroupId: id('sg-'),
+  systemDisk: SystemDiskSchema.default({ category: 'cloud_essd', size: 40 }),
+  internetMaxBandwidthOut: z.int().min(0).max(100).default(0),
+  internetChargeType: z.enum(['PayByTraffic', 'PayByBandwidth']).default('PayByTraffic'),
+  billing: BillingSchema.default({ chargeType: 'PostPaid', spotStrategy: 'NoSpot' }),
+  keyPairName: z.string().min(1).max(128).optional(),
+  tags: z.array(TagSchema).max(20).default([]),
+  namePattern: z.string().min(2).max(128).optional(),
+});
+export type LaunchSpec = z.infer<typeof LaunchSpecSchema>;
+
+export const LaunchProfileSchema = LaunchSpecSchema.extend({
+  limits: z.strictObject({ maxPerRequest: z.int().min(1).max(1000).default(100) }).default({ maxPerRequest: 100 }),
+  /** How long a batch may take to be all Running before it ends TIMED_OUT. */
+  deadlineSeconds: z.int().min(60).max(24 * 3600).default(900),
+  /** IANA zone used by chat `until 18:00` and schedules' local release times. */
+  timeZone: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+});
+export type LaunchProfile = z.infer<typeof LaunchProfileSchema>;
+
+export const ProfilesSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'profile names are lower-case words'), LaunchProfileSchema);
+export type Profiles = Record<string, LaunchProfile>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parse profiles from configuration text; a bad profile names the field that is wrong. */
+export function parseProfiles(text: string, source: string): Profiles {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${source}: not valid JSON`);
+  }
+  const parsed = ProfilesSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`${source}: ${formatIssues(parsed.error.issues)}`);
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+import { chunkAmounts, clientToken, isTerminal, type Batch, type InstanceRecord, type InstanceState } from './batch';
+import type { InstanceView } from './ports';
+
+export interface ReconcileOptions {
+  /** An id DescribeInstances does not know is Lost only after this long (Describe lags creation). */
+  missingGraceMs: number;
+  /** StartInstance is not repeated for the same instance within this window. */
+  restartAfterMs: number;
+  /** Replacement rounds allowed for a batch that asked to replace lost instances. */
+  maxReplacements: number;
+}
+
+export const DEFAULT_RECONCILE: ReconcileOptions = { missingGraceMs: 60_000, restartAfterMs: 60_000, maxReplacements: 2 };
+
+const KNOWN: ReadonlySet<string> = new Set(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped']);
+const GONE: ReadonlySet<InstanceState> = new Set(['Lost', 'Reclaimed']);
+
+/**
+ * Fold one DescribeInstances observation into a PENDING batch and decide what happens next.
+ * Pure: returns the new batch and the instances to start; the caller does the I/O.
+ */
+export function reconcile(
+  batch: Batch,
+  seen: ReadonlyMap<string, InstanceView>,
+  now: number,
+  opts: ReconcileOptions = DEFAULT_RECONCILE,
+): { batch: Batch; start: string[] } {
+  if (batch.status !== 'PENDING') return { batch, start: [] };
+  const b: Batch = structuredClone(batch);
+  b.updatedAt = now;
+  const start: string[] = [];
+  for (const inst of b.instances) {
+    if (GONE.has(inst.state)) continue;
+    const view = seen.get(inst.instanceId);
+    if (!view) {
+      inst.missingSince ??= now;
+      if (now - inst.missingSince >= opts.missingGraceMs) inst.state = 'Lost';
+      continue;
+    }
+    delete inst.missingSince;
+    observe(inst, view);
+    if (inst.state === 'Stopped' && (inst.startRequestedAt === undefined || now - inst.startRequestedAt >= opts.restartAfterMs)) {
+      inst.startRequestedAt = now;
+      start.push(inst.instanceId);
+    }
+  }
+  return { batch: decide(b, now, opts), start };
+}
+
+function observe(inst: InstanceRecord, view: InstanceView): void {
+  inst.state = view.recycling ? 'Reclaimed' : KNOWN.has(view.status) ? (view.status as InstanceState) : 'Lost';
+  if (view.zoneId) inst.zoneId = view.zoneId;
+  if (view.instanceType) inst.instanceType = view.instanceType;
+  if (view.privateIp) inst.privateIp = view.privateIp;
+  if (view.publicIp) inst.publicIp = view.publicIp;
+}
+
+/** The outcome rules, in order: all Running; lost ones replaced or accepted; past the deadline; keep going. */
+function decide(b: Batch, now: number, opts: ReconcileOptions): Batch {
+  const alive = b.instances.filter((i) => !GONE.has(i.state));
+  const allRunning = alive.every((i) => i.state === 'Running');
+  const missing = b.amount - alive.length;
+  if (allRunning && missing === 0) return end(b, 'RUNNING', now);
+  if (allRunning && missing > 0) {
+    const lost = b.instances.length - alive.length;
+    if (b.replaceLost && lost > 0 && (b.replacements ?? 0) < opts.maxReplacements && now < b.deadlineAt) {
+      return addReplacements(b, missing, now);
+    }
+    return end(b, alive.length > 0 ? 'PARTIAL' : 'FAILED', now);
+  }
+  if (now >= b.deadlineAt) return end(b, 'TIMED_OUT', now);
+  return b;
+}
+
+function end(b: Batch, status: Batch['status'], now: number): Batch {
+  b.status = status;
+  b.endedAt = now;
+  if (status === 'FAILED' && !b.error) b.error = { code: 'InstancesLost', message: 'every instance of the batch disappeared' };
+  if (status === 'TIMED_OUT') b.error = { code: 'DeadlineExceeded', message: 'not every instance was Running before the deadline' };
+  return b;
+}
+
+/** New chunks for the missing count; SUBMITTING again so the same re-drive path creates them. */
+function addReplacements(b: Batch, missing: number, now: number): Batch {
+  b.replacements = (b.replacements ?? 0) + 1;
+  const failed = new Set(b.failedOfferings.map((f) => f.offering));
+  const offering = Math.max(0, b.offerings.findIndex((_, i) => !failed.has(i)));
+  for (const amount of chunkAmounts(missing)) {
+    const index = b.chunks.length;
+    b.chunks.push({ index, amount, attempt: 0, offering, clientToken: clientToken(b.id, index, 0), state: 'pending', instanceIds: [] });
+  }
+  b.status = 'SUBMITTING';
+  b.updatedAt = now;
+  return b;
+}
+
+/** When to look at a batch again: soon while instances boot, backing off while nothing changes. */
+export function nextLook(b: Batch, now: number): number | undefined {
+  if (isTerminal(b.status)) return b.callback && (b.callback.state === 'waiting' || b.callback.state === 'pending') ? (b.callback.nextAttemptAt ?? now) : needsRelease(b) ? now + 30_000 : undefined;
+  const failures = b.failures ?? 0;
+  const base = b.status === 'SUBMITTING' ? 10_000 : 5_000;
+  return Math.min(b.deadlineAt + 1_000, now + Math.min(300_000, base * 2 ** Math.min(failures, 6)));
+}
+
+export const needsRelease = (b: Batch) => b.status === 'CANCELLED' && b.cancel?.release === true && b.cancel.released !== true;

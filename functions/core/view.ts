@@ -1,0 +1,50 @@
+import { countByState, type Batch } from './batch';
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** The public JSON of a batch. The callback URL may carry a secret in its query: only its origin is shown. */
+export function batchView(b: Batch) {
+  return {
+    id: b.id,
+    status: b.status,
+    profile: b.profile ?? null,
+    amount: b.amount,
+    region: b.spec.region,
+    counts: countByState(b),
+    instances: b.instances.map((i) => ({
+      instanceId: i.instanceId,
+      state: i.state,
+      zoneId: i.zoneId ?? null,
+      instanceType: i.instanceType ?? null,
+      privateIp: i.privateIp ?? null,
+      publicIp: i.publicIp ?? null,
+    })),
+    chunks: b.chunks.map((c) => ({
+      index: c.index,
+      amount: c.amount,
+      state: c.state,
+      instanceType: b.offerings[c.offering]?.instanceType ?? null,
+      zoneId: b.offerings[c.offering]?.zoneId ?? null,
+      clientToken: c.clientToken,
+      error: c.error ?? null,
+    })),
+    failedOfferings: b.failedOfferings.map((f) => ({ ...b.offerings[f.offering], code: f.code, at: iso(f.at) })),
+    error: b.error ?? null,
+    releaseAt: iso(b.releaseAt),
+    createdAt: iso(b.createdAt),
+    updatedAt: iso(b.updatedAt),
+    deadlineAt: iso(b.deadlineAt),
+    endedAt: iso(b.endedAt),
+    idempotencyKey: b.idempotencyKey ?? null,
+    callback: b.callback ? { origin: safeOrigin(b.callback.url), state: b.callback.state, attempts: b.callback.attempts, deliveryId: b.callback.deliveryId } : null,
+    cancel: b.cancel ? { requestedAt: iso(b.cancel.requestedAt), release: b.cancel.release } : null,
+  };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid)';
+  }
+}
