@@ -1,0 +1,272 @@
+import { z } from 'zod';
+import { isTerminal, type Batch, type BatchStatus } from '../core/batch';
+import { EcsError, StoreError, VersionConflict } from '../core/errors';
+import { planBatch } from '../core/plan';
+import type { BatchStore, EcsPort, Log } from '../core/ports';
+import type { Profiles } from '../core/profile';
+import { BatchRequestSchema } from '../core/request';
+import { driveSubmission, dryRun } from '../core/submit';
+import type { Clock } from '../core/time';
+import { toFieldIssues } from '../core/validation';
+import type { Invoker } from '../cloud/fc';
+import type { Sleep } from '../cloud/retry';
+import { InvalidCursor } from '../cloud/store';
+import { allowsProfile, authenticate, type TokenScope } from './auth';
+import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
+import { openApiDocument } from './openapi';
+import { batchView } from '../core/view';
+
+export interface AppDeps {
+  ecs: EcsPort;
+  store: BatchStore;
+  invoker: Invoker;
+  clock: Clock;
+  log: Log;
+  sleep: Sleep;
+  profiles: Profiles;
+  tokens: readonly TokenScope[];
+  sweeperFunction?: string;
+  /** How long the api holds a new batch before the sweeper may take it over (> the function timeout). */
+  submitLeaseMs: number;
+  /** Long-poll granularity for `?wait=`. */
+  pollMs: number;
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_WAIT_SECONDS = 25;
+
+/** The HTTP API: a request in, a response out. Every failure becomes one JSON error shape. */
+export async function handle(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
+  try {
+    return await route(deps, req);
+  } catch (e) {
+    if (!(e instanceof HttpError)) {
+      deps.log.error('request failed', { requestId: req.requestId, path: req.path, error: e instanceof Error ? e : String(e) });
+      if (e instanceof StoreError || e instanceof EcsError || e instanceof VersionConflict) {
+        return errorResponse(new HttpError(503, 'unavailable', 'a cloud service is unavailable; retry with the same Idempotency-Key', null, { 'retry-after': '5' }), req.requestId);
+      }
+    }
+    return errorResponse(e, req.requestId);
+  }
+}
+
+async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
+  const parts = req.path.split('/').filter(Boolean);
+  const allow = (methods: string[]) => {
+    if (!methods.includes(req.method)) throw new HttpError(405, 'method_not_allowed', `use ${methods.join(' or ')} on ${req.path}`, null, { allow: methods.join(', ') });
+  };
+  if (req.path === '/healthz') {
+    allow(['GET']);
+    return json(200, { ok: true });
+  }
+  if (req.path === '/openapi.json') {
+    allow(['GET']);
+    return json(200, openApiDocument());
+  }
+  if (parts[0] !== 'batches' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'cancel')) {
+    throw new HttpError(404, 'not_found', `no route for ${req.path}`);
+  }
+  if (parts.length === 1) allow(['GET', 'POST']);
+  else if (parts.length === 2) allow(['GET']);
+  else allow(['POST']);
+
+  const scope = authenticate(deps.tokens, req.headers.authorization);
+  if (!scope) {
+    throw new HttpError(401, 'unauthorized', 'missing or unknown bearer token', null, { 'www-authenticate': 'Bearer' });
+  }
+  if (parts.length === 1) return req.method === 'POST' ? createBatch(deps, req, scope) : listBatches(deps, req, scope);
+  const id = parts[1];
+  if (!/^b-[0-9a-f]{24}$/.test(id)) throw new HttpError(404, 'not_found', 'no such batch');
+  return parts.length === 2 ? getBatch(deps, req, scope, id) : cancelBatch(deps, req, scope, id);
+}
+
+function readJson(req: HttpRequest, optional = false): unknown {
+  if (req.body.length > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (optional && req.body.length === 0) return {};
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw badRequest('request body is not valid JSON', [{ field: '(body)', message: 'malformed JSON' }]);
+  }
+}
+
+const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters');
+
+async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): Promise<HttpResponse> {
+  const body = readJson(req);
+  const parsed = BatchRequestSchema.safeParse(body);
+  if (!parsed.success) throw badRequest('the batch request is invalid', toFieldIssues(parsed.error.issues));
+  const r = parsed.data;
+
+  let idempotencyKey: string | undefined;
+  if (req.headers['idempotency-key'] !== undefined) {
+    const k = IdempotencyKey.safeParse(req.headers['idempotency-key']);
+    if (!k.success) throw badRequest('the Idempotency-Key header is invalid', [{ field: 'Idempotency-Key', message: k.error.issues[0].message }]);
+    idempotencyKey = k.data;
+  }
+
+  // Scope: which launch settings this token may use, and how many instances.
+  let spec;
+  let deadlineSeconds = 900;
+  if (r.spec) {
+    if (!scope.rawSpec) throw new HttpError(403, 'forbidden', 'this token may not pass a raw launch spec (needs the raw-spec scope)', { field: 'spec' });
+    spec = r.spec;
+  } else {
+    const profile = deps.profiles[r.profile!];
+    if (!profile) throw badRequest('unknown launch profile', [{ field: 'profile', message: `no profile named "${r.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}` }]);
+    if (!allowsProfile(scope, r.profile!)) throw new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
+    if (r.amount > profile.limits.maxPerRequest) {
+      throw badRequest('amount exceeds the profile limit', [{ field: 'amount', message: `profile "${r.profile}" allows at most ${profile.limits.maxPerRequest} per request` }]);
+    }
+    const { limits: _l, deadlineSeconds: d, timeZone: _t, ...launch } = profile;
+    spec = launch;
+    deadlineSeconds = d;
+  }
+  if (r.amount > scope.maxPerRequest) throw new HttpError(403, 'forbidden', `this token may request at most ${scope.maxPerRequest} instances at once`, { field: 'amount' });
+
+  const now = deps.clock.now();
+  const plan = planBatch({
+    request: r,
+    owner: scope.name,
+    idempotencyKey,
+    profileName: r.profile,
+    spec,
+    deadlineSeconds,
+    now,
+    lease: { owner: `api:${req.requestId}`, ms: deps.submitLeaseMs },
+  });
+  if (!plan.ok) throw badRequest('the batch request cannot be met', plan.issues);
+  let batch = plan.batch;
+
+  if (r.dryRun) {
+    const result = await dryRun(deps.ecs, batch);
+    return json(200, {
+      dryRun: true,
+      wouldSucceed: result.wouldSucceed,
+      ...(result.wouldSucceed ? { offering: batch.offerings[result.offering] } : { error: result.error ?? null, capacityFailures: result.capacityFailures }),
+    });
+  }
+
+  if (idempotencyKey !== undefined) {
+    const existing = await deps.store.getBatch(batch.id);
+    if (existing) return replay(existing, batch.requestHash);
+  }
+  if (!(await deps.store.reserveDaily(scope.name, batch.id, r.amount, scope.dailyLimit, now))) {
+    throw new HttpError(403, 'daily_limit_exceeded', `this token may create at most ${scope.dailyLimit} instances in any 24 hours`, { field: 'amount' });
+  }
+  const created = await deps.store.createBatch(batch);
+  if (!created.created) return replay(created.existing, batch.requestHash);
+  batch = created.batch;
+  deps.log.info('batch recorded', { requestId: req.requestId, batchId: batch.id, amount: batch.amount, owner: batch.owner });
+
+  try {
+    batch = await driveSubmission(deps, batch);
+    const later = deps.clock.now();
+    // Hand over to the sweeper: soon for a batch to watch or re-drive, now for an ended one to notify.
+    const dueAt = isTerminal(batch.status) ? later : later + (batch.status === 'SUBMITTING' ? 10_000 : 5_000);
+    const leaseFree = { ...batch, lease: undefined, dueAt };
+    const from = batch.dueAt;
+    batch = await deps.store.saveBatch(leaseFree);
+    await deps.store.moveDue(batch.id, from, isTerminal(batch.status) && !batch.callback ? undefined : batch.dueAt);
+  } catch (e) {
+    // The batch and its queue entry exist: whatever happened, the sweeper finishes the job.
+    if (!(e instanceof EcsError || e instanceof StoreError || e instanceof VersionConflict)) throw e;
+    deps.log.warn('submission left to the sweeper', { requestId: req.requestId, batchId: batch.id, error: e });
+    batch = (await deps.store.getBatch(batch.id).catch(() => undefined)) ?? batch;
+  }
+  deps.log.info('batch submitted', { requestId: req.requestId, batchId: batch.id, status: batch.status });
+
+  if (deps.sweeperFunction && !isTerminal(batch.status)) {
+    await deps.invoker
+      .invokeAsync(deps.sweeperFunction, { action: 'watch', batchId: batch.id }, `watch-${batch.id}`)
+      .catch((e: unknown) => deps.log.warn('watch invocation failed; the timer will sweep', { batchId: batch.id, error: e instanceof Error ? e : String(e) }));
+  }
+  return json(202, batchView(batch), { location: `/batches/${batch.id}` });
+}
+
+function replay(existing: Batch, requestHash: string): HttpResponse {
+  if (existing.requestHash !== requestHash) {
+    throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used with a different request body', { batchId: existing.id });
+  }
+  return json(200, batchView(existing), { 'idempotent-replayed': 'true', location: `/batches/${existing.id}` });
+}
+
+async function ownedBatch(deps: AppDeps, scope: TokenScope, id: string): Promise<Batch> {
+  const b = await deps.store.getBatch(id);
+  // Someone else's batch is "not found": its existence is not ours to tell.
+  if (!b || b.owner !== scope.name) throw new HttpError(404, 'not_found', 'no such batch');
+  return b;
+}
+
+const WaitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
+
+async function getBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
+  let wait = 0;
+  if (req.query.wait !== undefined) {
+    const w = WaitSchema.safeParse(req.query.wait);
+    if (!w.success) throw badRequest('invalid query', [{ field: 'wait', message: `must be whole seconds from 0 to ${MAX_WAIT_SECONDS}` }]);
+    wait = w.data;
+  }
+  let batch = await ownedBatch(deps, scope, id);
+  const first = batch.status;
+  const until = deps.clock.now() + wait * 1000;
+  // Long-poll: answer as soon as the batch leaves the state it was in, or when the wait is over.
+  while (!isTerminal(batch.status) && batch.status === first && deps.clock.now() < until) {
+    await deps.sleep(Math.min(deps.pollMs, Math.max(1, until - deps.clock.now())));
+    batch = await ownedBatch(deps, scope, id);
+  }
+  return json(200, batchView(batch));
+}
+
+const STATUSES: [BatchStatus, ...BatchStatus[]] = ['SUBMITTING', 'PENDING', 'RUNNING', 'PARTIAL', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
+const ListQuerySchema = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+async function listBatches(deps: AppDeps, req: HttpRequest, scope: TokenScope): Promise<HttpResponse> {
+  const q = ListQuerySchema.safeParse(req.query);
+  if (!q.success) throw badRequest('invalid query', toFieldIssues(q.error.issues));
+  try {
+    const page = await deps.store.listBatches(scope.name, q.data);
+    return json(200, { batches: page.batches.map(batchView), cursor: page.cursor ?? null });
+  } catch (e) {
+    if (e instanceof InvalidCursor) throw badRequest('invalid query', [{ field: 'cursor', message: e.message }]);
+    throw e;
+  }
+}
+
+const CancelSchema = z.strictObject({ release: z.boolean().default(false) });
+
+async function cancelBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
+  const parsed = CancelSchema.safeParse(readJson(req, true));
+  if (!parsed.success) throw badRequest('invalid cancel request', toFieldIssues(parsed.error.issues));
+  const release = parsed.data.release;
+  let batch = await ownedBatch(deps, scope, id);
+  if (batch.status === 'CANCELLED') return json(200, batchView(batch));
+  if (isTerminal(batch.status)) throw new HttpError(409, 'already_ended', `the batch already ended ${batch.status}`, { status: batch.status });
+  if (batch.status === 'SUBMITTING') {
+    // Cancelling mid-submission could strand instances a RunInstances call is creating right now.
+    throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: batch.status }, { 'retry-after': '5' });
+  }
+  const now = deps.clock.now();
+  const from = batch.dueAt;
+  // Conditional on version: a sweeper acting on this batch right now loses its write and stops.
+  batch = await deps.store.saveBatch({ ...batch, status: 'CANCELLED', endedAt: now, updatedAt: now, dueAt: now, lease: undefined, cancel: { requestedAt: now, release } });
+  await deps.store.moveDue(batch.id, from, batch.dueAt);
+  if (release) {
+    const ids = batch.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId);
+    try {
+      await deps.ecs.deleteInstances(batch.spec.region, ids);
+      batch = await deps.store.saveBatch({ ...batch, updatedAt: deps.clock.now(), cancel: { requestedAt: now, release, released: true } });
+    } catch (e) {
+      // The sweeper retries the release of a cancelled batch until it succeeds.
+      deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e instanceof Error ? e : String(e) });
+    }
+  }
+  deps.log.info('batch cancelled', { requestId: req.requestId, batchId: batch.id, release });
+  return json(200, batchView(batch));
+}

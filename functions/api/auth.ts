@@ -1,0 +1,56 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError } from '../core/profile';
+import { formatIssues } from '../core/validation';
+
+/**
+ * API tokens are configured as SHA-256 hashes (hex) with a name and scopes; the plain token never
+ * appears in configuration. `API_TOKENS` is a JSON array of these.
+ */
+export const TokenConfigSchema = z.strictObject({
+  name: z.string().regex(/^[\w.:@-]{1,64}$/, 'must be a short name (letters, digits, _ . : @ -)'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the token'),
+  profiles: z.union([z.literal('*'), z.array(z.string()).min(1)]),
+  maxPerRequest: z.int().min(1).max(1000).default(100),
+  /** Instances this token may request in any rolling 24 hours. */
+  dailyLimit: z.int().min(1).max(100_000).default(1000),
+  rawSpec: z.boolean().default(false),
+});
+export type TokenScope = z.infer<typeof TokenConfigSchema>;
+
+export function parseTokens(text: string | undefined): TokenScope[] {
+  if (!text) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('API_TOKENS: not valid JSON');
+  }
+  const parsed = z.array(TokenConfigSchema).safeParse(json);
+  if (!parsed.success) throw new ConfigError(`API_TOKENS: ${formatIssues(parsed.error.issues)}`);
+  const names = new Set<string>();
+  for (const t of parsed.data) {
+    if (names.has(t.name)) throw new ConfigError(`API_TOKENS: duplicate token name ${t.name}`);
+    names.add(t.name);
+  }
+  return parsed.data;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * Find the token's scope. Every configured hash is compared in constant time (no early exit), so the
+ * answer's timing says nothing about which tokens exist.
+ */
+export function authenticate(tokens: readonly TokenScope[], authorization: string | undefined): TokenScope | undefined {
+  const m = /^Bearer ([\x21-\x7e]{8,512})$/.exec(authorization?.trim() ?? '');
+  if (!m) return undefined;
+  const given = Buffer.from(hashToken(m[1]), 'hex');
+  let found: TokenScope | undefined;
+  for (const t of tokens) {
+    if (timingSafeEqual(given, Buffer.from(t.sha256, 'hex')) && !found) found = t;
+  }
+  return found;
+}
+
+export const allowsProfile = (scope: TokenScope, profile: string) => scope.profiles === '*' || scope.profiles.includes(profile);

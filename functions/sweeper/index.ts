@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { resolveCredentials } from '../cloud/credentials';
+import { cloudDeps } from '../cloud/deps';
+import { CloudEnvSchema, parseEnv } from '../cloud/env';
+import { jsonLog } from '../cloud/log';
+import { realSleep } from '../cloud/retry';
+import { httpPoster } from '../cloud/webhook';
+import { systemClock } from '../core/time';
+import { parseSweeperEvent } from './payload';
+import { sweep, watch, type SweepDeps } from './sweep';
+
+const SweeperEnvSchema = z.object({
+  CALLBACK_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SWEEP_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Seconds kept free at the end of an invocation so no batch is left half-updated. */
+  SWEEP_SAFETY_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+});
+
+// Cold start: configuration is read and checked once; a bad value stops the function here, by name.
+const cloudEnv = parseEnv(CloudEnvSchema, process.env);
+const env = parseEnv(SweeperEnvSchema, process.env);
+const post = httpPoster();
+
+interface FcContext {
+  requestId?: string;
+  region?: string;
+  accountId?: string;
+  credentials?: unknown;
+  function?: { timeout?: number; name?: string };
+}
+
+/** FC 3.0 event handler for timers (`{"action":"sweep"}`) and async invocations (`{"action":"watch",...}`). */
+export async function handler(event: unknown, context: FcContext) {
+  const started = Date.now();
+  const requestId = context?.requestId ?? randomUUID();
+  const log = jsonLog({ fn: 'sweeper', requestId });
+  const parsed = parseSweeperEvent(event);
+  if (!parsed.ok) {
+    // A bad payload is an operator's mistake: say so clearly, do nothing, and do not make FC retry it.
+    log.error('rejected event', { reason: parsed.error });
+    return { ok: false, error: parsed.error };
+  }
+  const timeoutMs = (context?.function?.timeout ?? 60) * 1000;
+  const stopBy = started + timeoutMs - env.SWEEP_SAFETY_SECONDS * 1000;
+  const region = context?.region ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
+  const deps: SweepDeps = {
+    ...cloudDeps(cloudEnv, resolveCredentials(context, process.env), { region, accountId: context?.accountId }),
+    clock: systemClock,
+    log,
+    post,
+    callbackSecret: env.CALLBACK_SIGNING_SECRET,
+    owner: `sweeper:${requestId}`,
+    leaseMs: env.SWEEP_LEASE_SECONDS * 1000,
+    concurrency: env.SWEEP_CONCURRENCY,
+  };
+  const p = parsed.payload;
+  if (p.action === 'sweep') return { ok: true, summary: await sweep(deps, stopBy) };
+  return { ok: true, watch: await watch(deps, p.batchId, stopBy, realSleep) };
+}

@@ -1,0 +1,260 @@
+import { isTerminal, type Batch } from '../core/batch';
+import { EcsError, StoreError, VersionConflict } from '../core/errors';
+import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
+import type { Deps, DueEntry, InstanceView } from '../core/ports';
+import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
+import { driveSubmission } from '../core/submit';
+import type { Poster } from '../cloud/webhook';
+import { batchView } from '../core/view';
+
+export interface SweepDeps extends Deps {
+  post: Poster;
+  /** Signs callbacks; without it callbacks are sent unsigned (README says why you should set it). */
+  callbackSecret?: string;
+  /** Identifies this sweeper in leases. */
+  owner: string;
+  leaseMs: number;
+  reconcile?: ReconcileOptions;
+  /** Batches handled at once. */
+  concurrency: number;
+}
+
+export interface SweepSummary {
+  due: number;
+  claimed: number;
+  busy: number;
+  ended: Record<string, number>;
+  started: number;
+  notified: number;
+  errors: number;
+  stale: number;
+  describeCalls: number;
+}
+
+const emptySummary = (): SweepSummary => ({ due: 0, claimed: 0, busy: 0, ended: {}, started: 0, notified: 0, errors: 0, stale: 0, describeCalls: 0 });
+
+/** A queue entry of a batch nobody recorded (its api call crashed before the batch row) is dropped after this. */
+const ORPHAN_ENTRY_MS = 10 * 60_000;
+
+/**
+ * One timer run: take every due batch, act on it under a lease, and reschedule it. One failing batch never
+ * stops the sweep; new work stops being taken when `stopBy` comes (the function's time budget).
+ */
+export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSummary> {
+  const summary = emptySummary();
+  const now = deps.clock.now();
+  const entries = await deps.store.dueEntries(now, 1000);
+  summary.due = entries.length;
+  const byBatch = new Map<string, DueEntry[]>();
+  for (const e of entries) byBatch.set(e.batchId, [...(byBatch.get(e.batchId) ?? []), e]);
+
+  // 1. claim
+  const claimed: Array<{ batch: Batch; entries: DueEntry[] }> = [];
+  await eachLimited([...byBatch.entries()], deps.concurrency, async ([batchId, es]) => {
+    if (deps.clock.now() >= stopBy) return;
+    const got = await guarded(deps, summary, batchId, () => claim(deps, batchId, es, summary));
+    if (got) claimed.push({ batch: got, entries: es });
+  });
+  summary.claimed = claimed.length;
+
+  // 2. one DescribeInstances per 100 ids across all PENDING batches of a region
+  const seen = await describeAll(deps, claimed.map((c) => c.batch), summary).catch((e: unknown) => {
+    deps.log.warn('describe failed; pending batches wait for the next sweep', { error: e instanceof Error ? e : String(e) });
+    return undefined;
+  });
+
+  // 3. act and release
+  await eachLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
+    await guarded(deps, summary, batch.id, async () => {
+      try {
+        if (batch.status === 'PENDING' && !seen) throw new EcsError('unavailable', 'DescribeFailed', 'describe failed');
+        const done = await act(deps, batch, seen, summary);
+        await release(deps, done, es);
+      } catch (e) {
+        await backOff(deps, batch, es).catch(() => undefined);
+        throw e;
+      }
+    });
+  });
+  deps.log.info('sweep done', { ...summary });
+  return summary;
+}
+
+/**
+ * The fast path right after a submission: look at one batch every ~2 s, backing off toward 10 s, until it
+ * ends or the invocation's budget runs low; then the timer takes over.
+ */
+export async function watch(deps: SweepDeps, batchId: string, stopBy: number, sleep: (ms: number) => Promise<void>): Promise<{ status?: string; looks: number }> {
+  let delay = 2_000;
+  let looks = 0;
+  for (;;) {
+    const summary = emptySummary();
+    looks++;
+    const b = await guarded(deps, summary, batchId, async () => {
+      const current = await deps.store.getBatch(batchId);
+      if (!current) return undefined;
+      const entries = [{ shard: -1, dueAt: current.dueAt, batchId }];
+      const claimed = await claim(deps, batchId, entries, summary, true);
+      if (!claimed) return current;
+      try {
+        const seen = claimed.status === 'PENDING' ? await describeAll(deps, [claimed], summary) : undefined;
+        const done = await act(deps, claimed, seen, summary);
+        return await release(deps, done, entries);
+      } catch (e) {
+        await backOff(deps, claimed, entries).catch(() => undefined);
+        throw e;
+      }
+    });
+    if (!b || (isTerminal(b.status) && !callbackDue(b, Number.POSITIVE_INFINITY))) return { status: b?.status, looks };
+    if (deps.clock.now() + delay >= stopBy) return { status: b.status, looks };
+    await sleep(delay);
+    delay = Math.min(10_000, Math.round(delay * 1.5));
+  }
+}
+
+async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summary: SweepSummary, anyTime = false): Promise<Batch | undefined> {
+  const now = deps.clock.now();
+  const b = await deps.store.getBatch(batchId);
+  if (!b) {
+    for (const e of entries) if (e.shard >= 0 && e.dueAt < now - ORPHAN_ENTRY_MS) await deps.store.moveDue(batchId, e.dueAt, undefined);
+    return undefined;
+  }
+  // Entries that no longer match the batch's own dueAt are leftovers of a reschedule: keep one true entry.
+  for (const e of entries) {
+    if (e.shard >= 0 && e.dueAt !== b.dueAt) {
+      summary.stale++;
+      await deps.store.moveDue(batchId, e.dueAt, hasWork(b, now) ? b.dueAt : undefined);
+    }
+  }
+  if (!hasWork(b, now)) {
+    if (entries.some((e) => e.shard >= 0 && e.dueAt === b.dueAt)) await deps.store.moveDue(batchId, b.dueAt, undefined);
+    return undefined;
+  }
+  if (!anyTime && b.dueAt > now) return undefined;
+  if (b.lease && b.lease.until > now) {
+    summary.busy++;
+    return undefined;
+  }
+  try {
+    // The claim: a conditional write on the version we read. Of two sweepers that read the same version,
+    // exactly one gets here; the other gets VersionConflict and leaves the batch alone.
+    return await deps.store.saveBatch({ ...b, lease: { owner: deps.owner, until: now + deps.leaseMs } });
+  } catch (e) {
+    if (e instanceof VersionConflict) {
+      summary.busy++;
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function hasWork(b: Batch, now: number): boolean {
+  if (!isTerminal(b.status)) return true;
+  return callbackDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
+}
+
+async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSummary): Promise<Map<string, InstanceView>> {
+  const byRegion = new Map<string, string[]>();
+  for (const b of batches) {
+    if (b.status !== 'PENDING') continue;
+    const ids = b.instances.filter((i) => i.state !== 'Lost' && i.state !== 'Reclaimed').map((i) => i.instanceId);
+    byRegion.set(b.spec.region, [...(byRegion.get(b.spec.region) ?? []), ...ids]);
+  }
+  const seen = new Map<string, InstanceView>();
+  for (const [region, ids] of byRegion) {
+    if (ids.length === 0) continue;
+    summary.describeCalls += Math.ceil(ids.length / 100);
+    for (const [id, v] of await deps.ecs.describeInstances(region, ids)) seen.set(id, v);
+  }
+  return seen;
+}
+
+async function act(deps: SweepDeps, b: Batch, seen: Map<string, InstanceView> | undefined, summary: SweepSummary): Promise<Batch> {
+  const wasTerminal = isTerminal(b.status);
+  if (b.status === 'SUBMITTING') {
+    b = await driveSubmission(deps, b);
+  } else if (b.status === 'PENDING' && seen) {
+    const r = reconcile(b, seen, deps.clock.now(), deps.reconcile ?? DEFAULT_RECONCILE);
+    b = await deps.store.saveBatch(r.batch);
+    if (r.start.length > 0) {
+      const results = await deps.ecs.startInstances(b.spec.region, r.start);
+      summary.started += results.filter((x) => x.ok).length;
+    }
+    if (b.status === 'SUBMITTING') b = await driveSubmission(deps, b); // replacements for lost instances
+  }
+  if (needsRelease(b)) {
+    await deps.ecs.deleteInstances(b.spec.region, b.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId));
+    b = await deps.store.saveBatch({ ...b, cancel: { ...b.cancel!, released: true }, updatedAt: deps.clock.now() });
+  }
+  if (isTerminal(b.status) && !wasTerminal) {
+    summary.ended[b.status] = (summary.ended[b.status] ?? 0) + 1;
+    deps.log.info('batch ended', { batchId: b.id, status: b.status, instances: b.instances.length });
+  }
+  if (isTerminal(b.status) && callbackDue(b, deps.clock.now())) {
+    b = await deliverCallback(deps, b);
+    if (b.callback?.state === 'delivered') summary.notified++;
+  }
+  return b;
+}
+
+/** At least once: the delivery id lets the receiver drop repeats. The outcome is recorded on the batch. */
+async function deliverCallback(deps: SweepDeps, b: Batch): Promise<Batch> {
+  const now = deps.clock.now();
+  const body = JSON.stringify({ deliveryId: b.callback!.deliveryId, batch: batchView(b) });
+  const headers: Record<string, string> = { 'x-ecs-batch-delivery': b.callback!.deliveryId };
+  if (deps.callbackSecret) headers['x-ecs-batch-signature'] = signCallback(deps.callbackSecret, Math.floor(now / 1000), body);
+  try {
+    await deps.post(b.callback!.url, body, headers);
+    return await deps.store.saveBatch(afterDelivery(b, deps.clock.now()));
+  } catch (e) {
+    if (e instanceof VersionConflict || e instanceof StoreError) throw e;
+    deps.log.warn('callback delivery failed', { batchId: b.id, attempt: b.callback!.attempts + 1, error: e instanceof Error ? e.message : String(e) });
+    return deps.store.saveBatch(afterDeliveryFailure(b, deps.clock.now(), e instanceof Error ? e.message : String(e)));
+  }
+}
+
+async function release(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<Batch> {
+  const now = deps.clock.now();
+  const next = nextLook({ ...b, failures: 0 }, now);
+  const saved = await deps.store.saveBatch({ ...b, lease: undefined, failures: 0, dueAt: next ?? b.dueAt, updatedAt: now });
+  await reschedule(deps, saved.id, entries, b.dueAt, next);
+  return saved;
+}
+
+async function backOff(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<void> {
+  const current = await deps.store.getBatch(b.id);
+  if (!current || current.lease?.owner !== deps.owner) return;
+  const failures = (current.failures ?? 0) + 1;
+  const next = nextLook({ ...current, failures }, deps.clock.now()) ?? deps.clock.now() + 30_000;
+  await deps.store.saveBatch({ ...current, lease: undefined, failures, dueAt: next });
+  await reschedule(deps, b.id, entries, current.dueAt, next);
+}
+
+async function reschedule(deps: SweepDeps, batchId: string, entries: DueEntry[], recorded: number, next: number | undefined): Promise<void> {
+  // The new entry first, then the old ones: never a moment with no entry for a batch that has work.
+  if (next !== undefined) await deps.store.moveDue(batchId, undefined, next);
+  const olds = new Set([recorded, ...entries.filter((e) => e.shard >= 0).map((e) => e.dueAt)]);
+  for (const old of olds) if (old !== next) await deps.store.moveDue(batchId, old, undefined);
+}
+
+async function guarded<T>(deps: SweepDeps, summary: SweepSummary, batchId: string, f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof VersionConflict) {
+      summary.busy++;
+      return undefined;
+    }
+    summary.errors++;
+    deps.log.error('batch sweep failed', { batchId, error: e instanceof Error ? e : String(e) });
+    return undefined;
+  }
+}
+
+async function eachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await f(items[next++]);
+  });
+  await Promise.all(workers);
+}
