@@ -9,8 +9,8 @@ afterEach(() => h.emulator.control.reset());
 
 const control = () => h.emulator.control;
 const post = (path: string, body: unknown) =>
-  fetch(`${h.emulator.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
-const get = (path: string) => fetch(`${h.emulator.url}/__control/${path}`).then((r) => r.json());
+  fetch(`${h.emulator.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+const get = (path: string): Promise<any> => fetch(`${h.emulator.url}/__control/${path}`).then((r) => r.json());
 
 describe('the control API', () => {
   it('lists every instance ever created with the ClientToken and RequestId that created it', async () => {

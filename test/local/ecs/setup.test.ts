@@ -70,7 +70,7 @@ describe('the emulator setup', () => {
       });
       child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
     });
-    const world = await (await fetch(`${url}/__control/world`)).json();
+    const world = (await (await fetch(`${url}/__control/world`)).json()) as { zones: string[] };
     expect(world.zones).toEqual(['cn-hangzhou-h', 'cn-hangzhou-i', 'cn-hangzhou-j']);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
