@@ -188,16 +188,17 @@ export interface HttpTriggerDeps {
   accountId: string;
 }
 
-/** Which function serves a request target, and the path the function sees. */
+/**
+ * Which function serves a request target, and the path it sees: `/<functionName>/rest` goes to that
+ * function as `/rest`; any other path goes to the first HTTP function unchanged.
+ */
 export function route(functions: FunctionSpec[], target: string): { fn: FunctionSpec; rawPath: string; query: string } | undefined {
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q + 1);
   const first = path.split('/')[1] ?? '';
-  if (functions.length > 1) {
-    const named = functions.find((f) => f.functionName === first);
-    if (named) return { fn: named, rawPath: path.slice(first.length + 1) || '/', query };
-  }
+  const named = functions.find((f) => f.functionName === first);
+  if (named) return { fn: named, rawPath: path.slice(first.length + 1) || '/', query };
   return functions[0] ? { fn: functions[0], rawPath: path || '/', query } : undefined;
 }
 

@@ -271,10 +271,14 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
     overrideSeconds === undefined ? undefined : { intervalSeconds: overrideSeconds, match: options.timerOverrideMatch },
   );
 
-  const [httpPort, apiPort] = await Promise.all([
-    listen(httpServer, options.httpPort ?? 0),
-    listen(apiServer, options.apiPort ?? 0),
-  ]);
+  let httpPort: number;
+  let apiPort: number;
+  try {
+    [httpPort, apiPort] = await Promise.all([listen(httpServer, options.httpPort ?? 0), listen(apiServer, options.apiPort ?? 0)]);
+  } catch (err) {
+    await Promise.all([httpServer, apiServer].filter((s) => s.listening).map(closeServer));
+    throw err;
+  }
   if (options.timers ?? true) scheduler.start();
 
   for (const fn of functions) {

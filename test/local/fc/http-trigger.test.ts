@@ -1,4 +1,6 @@
 import type { LocalFc } from '../../../local/fc';
+import type { FunctionSpec } from '../../../local/fc/config';
+import { route } from '../../../local/fc/http-trigger';
 import { httpRequest, startFixture } from './helpers';
 
 describe('the HTTP trigger', () => {
@@ -115,6 +117,12 @@ describe('the HTTP trigger', () => {
     expect(res.status).toBe(405);
   });
 
+  it('refuses a body over 32 MB before reading it', async () => {
+    const res = await httpRequest(`${fc.httpUrl}/fixture-echo/`, { method: 'POST', headers: { 'content-length': String(32 * 1024 * 1024 + 1) } });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ errorType: 'FcCommonError', errorMessage: expect.stringContaining('33554432') });
+  });
+
   it('refuses a header block over 8 KB', async () => {
     const res = await httpRequest(`${fc.httpUrl}/fixture-echo/`, { headers: { 'x-big': 'x'.repeat(8200) } });
     expect(res.status).toBe(400);
@@ -124,5 +132,22 @@ describe('the HTTP trigger', () => {
   it('counts HTTP invocations per function', () => {
     expect(fc.stats['fixture-echo'].invocations.http).toBeGreaterThanOrEqual(10);
     expect(fc.stats['fixture-echo'].failed).toBe(1);
+  });
+});
+
+describe('routing HTTP requests to functions', () => {
+  const fn = (functionName: string) => ({ functionName }) as FunctionSpec;
+
+  it('serves a lone function at / with the path untouched', () => {
+    expect(route([fn('api')], '/batches/b-1?wait=5')).toMatchObject({ fn: { functionName: 'api' }, rawPath: '/batches/b-1', query: 'wait=5' });
+    expect(route([fn('api')], '/')).toMatchObject({ rawPath: '/' });
+  });
+
+  it('serves each function under /<functionName>/ and the first one at / as well', () => {
+    const functions = [fn('api'), fn('hook')];
+    expect(route(functions, '/hook/slack')).toMatchObject({ fn: { functionName: 'hook' }, rawPath: '/slack' });
+    expect(route(functions, '/hook')).toMatchObject({ fn: { functionName: 'hook' }, rawPath: '/' });
+    expect(route(functions, '/api/batches')).toMatchObject({ fn: { functionName: 'api' }, rawPath: '/batches' });
+    expect(route(functions, '/batches')).toMatchObject({ fn: { functionName: 'api' }, rawPath: '/batches' });
   });
 });
