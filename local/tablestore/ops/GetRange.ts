@@ -57,7 +57,7 @@ export const GetRange: Operation = {
         let scannedRows = 0;
         let scannedBytes = 0;
         let i = first;
-        for (; i !== stop && (forward ? i < stop : i > stop); i += step) {
+        for (; forward ? i < stop : i > stop; i += step) {
           if (limit && rows.length >= limit) break;
           if (scannedRows >= ctx.scan.maxRows || scannedBytes >= ctx.scan.maxBytes) break;
           const stored = table.get(table.keyAt(i)!)!;

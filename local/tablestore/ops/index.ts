@@ -28,5 +28,3 @@ export const operations: Record<string, Operation> = {
   BatchWriteRow,
 };
 
-/** Writes: what "answer lost after applying" means something for. */
-export const WRITE_OPERATIONS = new Set(['CreateTable', 'DeleteTable', 'UpdateTable', 'PutRow', 'UpdateRow', 'DeleteRow', 'BatchWriteRow']);

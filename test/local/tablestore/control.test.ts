@@ -130,17 +130,18 @@ describe('Tablestore emulator: faults and control', () => {
   it('offers the same powers as JSON over /__control', async () => {
     const url = h.emulator.url;
     const post = (path: string, body: unknown) => fetch(url + path, { method: 'POST', body: JSON.stringify(body) });
+    const json = async (res: Promise<Response>) => (await (await res).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect((await post('/__control/faults', { kind: 'serverBusy', operation: 'PutRow' })).status).toBe(201);
     expect(await failure(put('a'))).toMatchObject({ code: 'OTSServerBusy' });
     await put('b');
-    const dump = await (await fetch(`${url}/__control/tables/${T}`)).json();
+    const dump = await json(fetch(`${url}/__control/tables/${T}`));
     expect(dump).toEqual({ table: T, rows: [{ primaryKey: { id: 'b' }, columns: { a: 'x' }, cells: { a: [expect.objectContaining({ type: 'STRING', value: 'x' })] } }] });
-    const before = (await (await fetch(`${url}/__control/clock`)).json()).now;
-    const after = (await (await post('/__control/clock/advance', { ms: 60_000 })).json()).now;
+    const before = (await json(fetch(`${url}/__control/clock`))).now;
+    const after = (await json(post('/__control/clock/advance', { ms: 60_000 }))).now;
     expect(after - before).toBeGreaterThanOrEqual(60_000);
-    expect((await (await fetch(`${url}/__control/calls`)).json()).calls).toMatchObject({ PutRow: 2 });
+    expect((await json(fetch(`${url}/__control/calls`))).calls).toMatchObject({ PutRow: 2 });
     expect((await post('/__control/faults', { kind: 'bogus', operation: 'PutRow' })).status).toBe(400);
     await post('/__control/reset', {});
-    expect((await (await fetch(`${url}/__control/tables/${T}`)).json())).toMatchObject({ error: expect.any(String) });
+    expect(await json(fetch(`${url}/__control/tables/${T}`))).toMatchObject({ error: expect.any(String) });
   });
 });
