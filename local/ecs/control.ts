@@ -196,6 +196,11 @@ export class EcsControl {
     return { ...this.rt.calls };
   }
 
+  /** Start counting calls afresh (a benchmark phase), leaving everything else as it is. */
+  clearCalls(): void {
+    this.rt.calls = {};
+  }
+
   world(): World {
     return this.rt.world;
   }
@@ -212,6 +217,7 @@ type Route = (c: EcsControl, body: any) => unknown;
 const ROUTES: Record<string, Route> = {
   'GET /__control/instances': (c) => ({ instances: c.instances() }),
   'GET /__control/calls': (c) => ({ calls: c.calls() }),
+  'DELETE /__control/calls': (c) => (c.clearCalls(), {}),
   'GET /__control/faults': (c) => ({ faults: c.faults() }),
   'POST /__control/faults': (c, b) => c.addFault(b),
   'DELETE /__control/faults': (c) => (c.clearFaults(), {}),

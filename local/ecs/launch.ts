@@ -35,7 +35,7 @@ const MINUTE = 60_000;
 const AUTO_RELEASE_MIN_MS = 30 * MINUTE;
 const AUTO_RELEASE_MAX_MS = 3 * 365 * 24 * 60 * MINUTE;
 
-export function parseLaunchSpec(p: Params, ctx: ActionContext, opts: { autoRelease: boolean }): LaunchSpec {
+export function parseLaunchSpec(p: Params, ctx: ActionContext): LaunchSpec {
   const { world } = ctx;
   const regionId = checkRegion(p, ctx);
   if (p.str('LaunchTemplateId') || p.str('LaunchTemplateName')) {
@@ -68,7 +68,7 @@ export function parseLaunchSpec(p: Params, ctx: ActionContext, opts: { autoRelea
     throw ecsError('MissingParameter', 'The input parameter "SpotPriceLimit" that is mandatory when SpotStrategy is SpotWithPriceLimit is not supplied.');
   }
 
-  const autoReleaseAt = opts.autoRelease ? parseAutoRelease(p.str('AutoReleaseTime'), ctx.now) : undefined;
+  const autoReleaseAt = parseAutoRelease(p.str('AutoReleaseTime'), ctx.now);
 
   if (!world.images.includes(imageId)) throw ecsError('InvalidImageId.NotFound', `The specified ImageId "${imageId}" does not exist.`);
   if (!world.instanceTypes.some((t) => t.instanceType === instanceType)) {

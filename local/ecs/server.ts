@@ -23,7 +23,9 @@ export function createEcsServer(rt: EcsRuntime, control: EcsControl, log: (line:
     const handled = (req.url ?? '').startsWith('/__control') ? handleControl(control, req, res) : handleRpc(rt, req, res, parked);
     handled.catch((e) => {
       log(`ECS emulator: unexpected failure: ${e instanceof Error ? e.stack : String(e)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"Code":"InternalError"}');
+      if (res.headersSent) return void res.destroy();
+      const body = errorBody(ecsError('InternalError'), 'local-emulator-failure', String(req.headers.host ?? ''));
+      res.writeHead(500, { 'content-type': 'application/json;charset=utf-8' }).end(JSON.stringify(body));
     });
   });
   server.on('close', () => parked.forEach((s) => s.destroy()));

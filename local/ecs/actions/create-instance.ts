@@ -14,7 +14,7 @@ export const createInstance: EcsAction = {
     const idem = clientTokenFor(p, ctx, 'CreateInstance', dryRun);
     if (idem.previous) return idem.previous;
 
-    const spec = parseLaunchSpec(p, ctx, { autoRelease: false });
+    const spec = parseLaunchSpec(p, ctx);
     const instanceName = p.str('InstanceName');
     const hostName = p.str('HostName');
     if (instanceName) checkInstanceName(instanceName);

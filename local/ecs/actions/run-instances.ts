@@ -19,7 +19,7 @@ export const runInstances: EcsAction = {
     const idem = clientTokenFor(p, ctx, 'RunInstances', dryRun);
     if (idem.previous) return idem.previous;
 
-    const spec = parseLaunchSpec(p, ctx, { autoRelease: true });
+    const spec = parseLaunchSpec(p, ctx);
     const uniqueSuffix = p.bool('UniqueSuffix');
     const hostNames = p.list('HostNames');
     if (hostNames.length && hostNames.length !== amount) {
