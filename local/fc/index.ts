@@ -32,7 +32,7 @@ export interface LocalFcOptions {
   env?: Record<string, string | undefined>;
   /** The function role's credentials, given to handlers as `context.credentials`. */
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
-  /** AccessKeys the InvokeFunction API accepts; default `{ local: 'local-secret' }`. */
+  /** AccessKeys the InvokeFunction API accepts; default `{ local: 'local-secret' }`. `credentials` are always accepted too. */
   apiCredentials?: Record<string, string | Acs3Credential>;
   /** Fire timer triggers on their schedules (default true); `fireTimer` works either way. */
   timers?: boolean;
@@ -134,6 +134,10 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
   const apiCredentials = new Map<string, Acs3Credential>(
     Object.entries(options.apiCredentials ?? { local: 'local-secret' }).map(([id, c]) => [id, typeof c === 'string' ? { secret: c } : c]),
   );
+  // Like the function role on FC: the credentials handed to functions may call the API (self-invocation).
+  if (credentials.accessKeyId && credentials.accessKeySecret && !apiCredentials.has(credentials.accessKeyId)) {
+    apiCredentials.set(credentials.accessKeyId, { secret: credentials.accessKeySecret, securityToken: credentials.securityToken || undefined });
+  }
 
   const baseEnv = { ...process.env, ...options.env };
   const pools = new Map<string, FunctionPool>();

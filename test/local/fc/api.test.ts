@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalFc } from '../../../local/fc';
-import { fcClient, httpRequest, invokeWithSdk, readStream, startFixture } from './helpers';
+import { Config } from '@alicloud/openapi-core/dist/utils';
+import { FCClient, fcClient, httpRequest, invokeWithSdk, readStream, startFixture } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'local-fc-'));
 let records = 0;
@@ -113,5 +114,24 @@ describe('the InvokeFunction API with the real @alicloud/fc20230330 client', () 
     const res = await httpRequest(`http://${fc.apiEndpoint}/2023-03-30/functions`);
     expect(res.status).toBe(404);
     expect(res.json()).toEqual({ Code: 'NotFound', Message: expect.any(String), RequestId: expect.stringMatching(/^1-/) });
+  });
+});
+
+describe('credentials of the function role', () => {
+  it('are accepted by the API with their security token, so functions can invoke themselves', async () => {
+    const { fc } = await startFixture();
+    try {
+      const sts = (token: string) => new FCClient(new Config({
+        accessKeyId: 'STS.role', accessKeySecret: 'role-secret', securityToken: token,
+        endpoint: fc.apiEndpoint, protocol: 'HTTP', regionId: 'cn-hangzhou',
+      }));
+      const ok = await invokeWithSdk(sts('role-token'), 'fixture-worker', '{"action":"text"}');
+      expect(await readStream(ok.body)).toBe('plain text result');
+      await expect(invokeWithSdk(sts('stale-token'), 'fixture-worker', '{}')).rejects.toMatchObject({
+        statusCode: 400, code: 'InvalidSecurityToken.Mismatch',
+      });
+    } finally {
+      await fc.close();
+    }
   });
 });

@@ -51,12 +51,12 @@ export function httpRequest(
   });
 }
 
-const FC = ((FCModule as unknown as { default?: typeof FCModule }).default ?? FCModule) as typeof FCModule;
+export const FCClient = ((FCModule as unknown as { default?: typeof FCModule }).default ?? FCModule) as typeof FCModule;
 export { $FC };
 
 /** The real FC 3.0 SDK client pointed at the local API. */
 export function fcClient(apiEndpoint: string, accessKeySecret = 'local-secret'): FCModule {
-  return new FC(new Config({
+  return new FCClient(new Config({
     accessKeyId: 'local', accessKeySecret, endpoint: apiEndpoint, protocol: 'HTTP', regionId: 'cn-hangzhou',
   }));
 }
