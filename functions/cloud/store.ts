@@ -243,11 +243,12 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
     for (let i = 0; i < ids.length; i += 100) {
       const slice = ids.slice(i, i + 100);
       if (slice.length === 0) continue;
-      const res = await ts.call<{ tables: Array<Array<{ isOk: boolean; row?: unknown }>> }>('batchGetRow', {
+      // Each item is itself a row: `{isOk, primaryKey, attributes}`.
+      const res = await ts.call<{ tables: Array<Array<{ isOk: boolean }>> }>('batchGetRow', {
         tables: [{ tableName: names.batches, primaryKey: slice.map((id) => [{ id }]), maxVersions: 1 }],
       });
       for (const item of res.tables.flat()) {
-        const row = item.isOk ? readRow(item.row) : undefined;
+        const row = item.isOk ? readRow(item) : undefined;
         if (!row || typeof row.columns.doc !== 'string') continue;
         const b = JSON.parse(row.columns.doc) as Batch;
         b.version = toNumber(row.columns.version);

@@ -17,9 +17,10 @@ import type { Deps, EcsPort, RunCall } from './ports';
  * as stored: SUBMITTING if a transient error stopped it, else PENDING or FAILED.
  */
 export async function driveSubmission(deps: Pick<Deps, 'ecs' | 'store' | 'clock' | 'log'>, batch: Batch): Promise<Batch> {
-  for (const chunk of batch.chunks) {
-    if (chunk.state !== 'pending') continue;
-    for (;;) {
+  for (let index = 0; index < batch.chunks.length; index++) {
+    while (batch.chunks[index].state === 'pending') {
+      // Always the chunk as last stored: a capacity error moves it to another offering and token.
+      const chunk = batch.chunks[index];
       try {
         const ids = await deps.ecs.runInstances(runCall(batch, chunk));
         batch = await deps.store.saveBatch(recordIds(batch, chunk.index, ids, deps.clock.now()));
@@ -33,12 +34,10 @@ export async function driveSubmission(deps: Pick<Deps, 'ecs' | 'store' | 'clock'
         }
         if (e.kind === 'capacity') {
           batch = await deps.store.saveBatch(nextOffering(batch, chunk.index, failure(e), now));
-          if (batch.chunks[chunk.index].state === 'pending') continue;
-          break;
+          continue;
         }
         // A definitive refusal would refuse every later chunk too: stop here.
         batch = await deps.store.saveBatch(failRemaining(batch, failure(e), now));
-        break;
       }
     }
   }

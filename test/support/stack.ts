@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { AdjustableClock } from '../../local/common/clock';
+import { startEcsEmulator, type EcsEmulator } from '../../local/ecs';
+import { startTablestoreEmulator, type TablestoreEmulator } from '../../local/tablestore';
+import { ecsAdapter } from '../../functions/cloud/ecs';
+import { setupTables, tableNames, tablestoreBatchStore } from '../../functions/cloud/store';
+import { Tablestore } from '../../functions/cloud/tablestore';
+import type { BatchStore, EcsPort, Log } from '../../functions/core/ports';
+import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';
+import type { TokenScope } from '../../functions/api/auth';
+import { handle, type AppDeps } from '../../functions/api/app';
+import type { HttpRequest, HttpResponse } from '../../functions/api/http';
+import { noInvoker } from '../../functions/cloud/fc';
+
+export const CREDS = { accessKeyId: 'local', accessKeySecret: 'local-secret' };
+const FAST = { attempts: 4, baseMs: 5, maxMs: 40 };
+
+/** Both emulators on port 0 sharing one clock, and the real adapters pointed at them. */
+export interface Stack {
+  clock: AdjustableClock;
+  ecsEmu: EcsEmulator;
+  tsEmu: TablestoreEmulator;
+  ecs: EcsPort;
+  store: BatchStore;
+  tables: ReturnType<typeof tableNames>;
+  logs: string[];
+  log: Log;
+  /** Empty account, empty tables, no faults. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { bootSeconds?: number } = {}): Promise<Stack> {
+  const clock = new AdjustableClock();
+  const ecsEmu = await startEcsEmulator({ clock, bootSeconds: opts.bootSeconds ?? 5, seed: 7, log: () => undefined });
+  const tsEmu = await startTablestoreEmulator({ clock, seed: 7, log: () => undefined });
+  const ts = new Tablestore(CREDS, { endpoint: tsEmu.url, instanceName: 'local', timeoutMs: 1_500, retry: { name: 'test-ots', ...FAST } });
+  const tables = tableNames('t_');
+  await setupTables(ts, tables);
+  const ecs = ecsAdapter(CREDS, { endpoint: ecsEmu.endpoint, readTimeoutMs: 1_000, retry: { name: 'test-ecs', ...FAST } });
+  const logs: string[] = [];
+  const log: Log = {
+    info: (m, f) => logs.push(JSON.stringify({ level: 'info', m, ...f })),
+    warn: (m, f) => logs.push(JSON.stringify({ level: 'warn', m, ...f })),
+    error: (m, f) => logs.push(JSON.stringify({ level: 'error', m, ...f })),
+  };
+  return {
+    clock,
+    ecsEmu,
+    tsEmu,
+    ecs,
+    store: tablestoreBatchStore(ts, tables),
+    tables,
+    logs,
+    log,
+    async reset() {
+      ecsEmu.control.reset();
+      tsEmu.control.reset();
+      logs.length = 0;
+      await setupTables(ts, tables);
+    },
+    async close() {
+      await ecsEmu.close();
+      await tsEmu.close();
+    },
+  };
+}
+
+export const profiles: Profiles = {
+  demo: LaunchProfileSchema.parse({
+    region: 'cn-hangzhou',
+    imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
+    instanceTypes: ['ecs.g7.large', 'ecs.c7.large'],
+    vSwitches: [
+      { id: 'vsw-local-h', zoneId: 'cn-hangzhou-h' },
+      { id: 'vsw-local-i', zoneId: 'cn-hangzhou-i' },
+    ],
+    securityGroupId: 'sg-local',
+    internetMaxBandwidthOut: 5,
+    limits: { maxPerRequest: 1000 },
+    deadlineSeconds: 600,
+  }),
+  other: LaunchProfileSchema.parse({
+    region: 'cn-hangzhou',
+    imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
+    instanceTypes: ['ecs.t6-c1m1.large'],
+    vSwitches: [{ id: 'vsw-local-j', zoneId: 'cn-hangzhou-j' }],
+    securityGroupId: 'sg-local',
+    limits: { maxPerRequest: 5 },
+  }),
+};
+
+export const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+export const TOKENS = {
+  admin: 'admin-token-0123456789',
+  demoOnly: 'demo-only-token-0123',
+  small: 'small-token-01234567',
+};
+export const tokens: TokenScope[] = [
+  { name: 'admin', sha256: sha(TOKENS.admin), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true },
+  { name: 'demo-only', sha256: sha(TOKENS.demoOnly), profiles: ['demo'], maxPerRequest: 50, dailyLimit: 100_000, rawSpec: false },
+  { name: 'small', sha256: sha(TOKENS.small), profiles: '*', maxPerRequest: 10, dailyLimit: 12, rawSpec: false },
+];
+
+export function appDeps(s: Stack, over: Partial<AppDeps> = {}): AppDeps {
+  return {
+    ecs: s.ecs,
+    store: s.store,
+    invoker: noInvoker,
+    clock: s.clock,
+    log: s.log,
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    profiles,
+    tokens,
+    submitLeaseMs: 120_000,
+    pollMs: 1_000,
+    ...over,
+  };
+}
+
+let seq = 0;
+/** Call the API in-process, the way the FC edge does after translating its event. */
+export function call(
+  deps: AppDeps,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): Promise<HttpResponse & { json: any }> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body = Buffer.alloc(0);
+  if (opts.raw !== undefined) body = Buffer.from(opts.raw);
+  else if (opts.body !== undefined) {
+    body = Buffer.from(JSON.stringify(opts.body));
+    headers['content-type'] ??= 'application/json';
+  }
+  const req: HttpRequest = { method, path, query: opts.query ?? {}, headers, body, requestId: `req-${++seq}` };
+  return handle(deps, req).then((r) => ({ ...r, json: JSON.parse(r.body) }));
+}
