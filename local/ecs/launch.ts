@@ -170,7 +170,9 @@ export function createInstances(
 ): InstanceRecord[] {
   const created: InstanceRecord[] = [];
   for (const name of names) {
-    const instanceId = ctx.ids.instanceId();
+    // A seeded sequence restarts with the process; with --data the old ids are still taken.
+    let instanceId = ctx.ids.instanceId();
+    while (ctx.state.instances.has(instanceId)) instanceId = ctx.ids.instanceId();
     const vanish = ctx.state.vanishNext;
     const record: InstanceRecord = {
       instanceId,

@@ -20,9 +20,12 @@ describe('the emulator setup', () => {
 
     const second = await startHarness({ dataDir });
     try {
+      // Same seed, so the same id sequence restarts: the first new instance must still get a fresh id.
+      const [fresh] = await run(second.ecs);
+      expect(ids).not.toContain(fresh);
       expect(await describe1(second.ecs, ids[0])).toMatchObject({ instanceId: ids[0] });
       expect(await run(second.ecs, { amount: 2, clientToken: 'survives' })).toEqual(ids);
-      expect(second.emulator.control.instances()).toHaveLength(2);
+      expect(second.emulator.control.instances()).toHaveLength(3);
     } finally {
       await second.emulator.close();
     }
