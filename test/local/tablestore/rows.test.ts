@@ -215,6 +215,18 @@ describe('Tablestore emulator: single-row operations', () => {
     }
   });
 
+  it('generates increasing auto-increment keys and returns them with RT_PK', async () => {
+    await client.createTable({
+      tableMeta: { tableName: 'auto', primaryKey: [{ name: 'shard', type: 'STRING' }, { name: 'seq', type: 'INTEGER', option: 'AUTO_INCREMENT' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    const insert = async () =>
+      (await client.putRow({ tableName: 'auto', primaryKey: [{ shard: 's' }, { seq: TableStore.PK_AUTO_INCR }], attributeColumns: [{ a: 'x' }], condition: condition('IGNORE'), returnContent: { returnType: TableStore.ReturnType.Primarykey } })).row.primaryKey[1].value.toString();
+    const [a, b] = [BigInt(await insert()), BigInt(await insert())];
+    expect(b > a).toBe(true);
+  });
+
   it('validates the primary key against the schema with 400 OTSParameterInvalid', async () => {
     expect(await failure(client.getRow({ tableName: T, primaryKey: [{ id: int(1) }] }))).toEqual({ status: 400, code: 'OTSParameterInvalid' });
     expect(await failure(client.getRow({ tableName: T, primaryKey: [{ other: 'x' }] }))).toEqual({ status: 400, code: 'OTSParameterInvalid' });
