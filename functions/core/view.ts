@@ -37,7 +37,7 @@ export function batchView(b: Batch) {
     endedAt: iso(b.endedAt),
     idempotencyKey: b.idempotencyKey ?? null,
     callback: b.callback ? { origin: safeOrigin(b.callback.url), state: b.callback.state, attempts: b.callback.attempts, deliveryId: b.callback.deliveryId } : null,
-    cancel: b.cancel ? { requestedAt: iso(b.cancel.requestedAt), release: b.cancel.release } : null,
+    cancel: b.cancel ? { requestedAt: iso(b.cancel.requestedAt), release: b.cancel.release, released: b.cancel.released ?? false } : null,
   };
 }
 
