@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseQuery, verifyAcs3 } from '../common/acs3';
 import { readBody } from '../common/http';
@@ -17,10 +16,8 @@ const API_VERSION = '2014-05-26';
  * routed on `x-acs-action`, answered as JSON, errors included (the SDK cannot parse anything else).
  */
 export function createEcsServer(rt: EcsRuntime, control: EcsControl, log: (line: string) => void): Server {
-  // Sockets parked by the noAnswer fault; closing the server drops them.
-  const parked = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const handled = (req.url ?? '').startsWith('/__control') ? handleControl(control, req, res) : handleRpc(rt, req, res, parked);
+  return createServer((req, res) => {
+    const handled = (req.url ?? '').startsWith('/__control') ? handleControl(control, req, res) : handleRpc(rt, req, res);
     handled.catch((e) => {
       log(`ECS emulator: unexpected failure: ${e instanceof Error ? e.stack : String(e)}`);
       if (res.headersSent) return void res.destroy();
@@ -28,11 +25,9 @@ export function createEcsServer(rt: EcsRuntime, control: EcsControl, log: (line:
       res.writeHead(500, { 'content-type': 'application/json;charset=utf-8' }).end(JSON.stringify(body));
     });
   });
-  server.on('close', () => parked.forEach((s) => s.destroy()));
-  return server;
 }
 
-async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerResponse, parked: Set<Socket>): Promise<void> {
+async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const requestId = rt.ids.requestId();
   const host = String(req.headers.host ?? 'ecs.aliyuncs.com');
@@ -53,11 +48,8 @@ async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerRespon
   const faults = rt.faults.pick(action);
   if (faults.latencyMs > 0) await sleep(faults.latencyMs);
   const outcome = faults.outcome?.kind;
-  if (outcome === 'noAnswer') {
-    parked.add(req.socket);
-    req.socket.once('close', () => parked.delete(req.socket));
-    return;
-  }
+  // Leave the socket open and unanswered: the client times out; closing the server drops it.
+  if (outcome === 'noAnswer') return;
   if (outcome === 'throttle' || outcome === 'internalError' || outcome === 'serviceUnavailable') return fail(faultError(faults.outcome!));
 
   let answer: () => void;
