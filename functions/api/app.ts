@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { isTerminal, type Batch, type BatchStatus } from '../core/batch';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
-import { planBatch } from '../core/plan';
+import { intake } from '../core/intake';
 import type { BatchStore, EcsPort, Log } from '../core/ports';
 import type { Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
-import { driveSubmission, dryRun } from '../core/submit';
 import type { Clock } from '../core/time';
 import { toFieldIssues } from '../core/validation';
 import type { Invoker } from '../cloud/fc';
@@ -126,71 +125,28 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
   }
   if (r.amount > scope.maxPerRequest) throw new HttpError(403, 'forbidden', `this token may request at most ${scope.maxPerRequest} instances at once`, { field: 'amount' });
 
-  const now = deps.clock.now();
-  const plan = planBatch({
-    request: r,
-    owner: scope.name,
-    idempotencyKey,
-    profileName: r.profile,
-    spec,
-    deadlineSeconds,
-    now,
-    lease: { owner: `api:${req.requestId}`, ms: deps.submitLeaseMs },
-  });
-  if (!plan.ok) throw badRequest('the batch request cannot be met', plan.issues);
-  let batch = plan.batch;
-
-  if (r.dryRun) {
-    const result = await dryRun(deps.ecs, batch);
-    return json(200, {
-      dryRun: true,
-      wouldSucceed: result.wouldSucceed,
-      ...(result.wouldSucceed ? { offering: batch.offerings[result.offering] } : { error: result.error ?? null, capacityFailures: result.capacityFailures }),
-    });
+  const result = await intake(
+    {
+      ...deps,
+      watch: deps.sweeperFunction ? (batchId) => deps.invoker.invokeAsync(deps.sweeperFunction!, { action: 'watch', batchId }, `watch-${batchId}`) : undefined,
+    },
+    { request: r, owner: scope.name, idempotencyKey, profileName: r.profile, spec, deadlineSeconds, dailyLimit: scope.dailyLimit, submitter: `api:${req.requestId}` },
+  );
+  switch (result.kind) {
+    case 'invalid':
+      throw badRequest('the batch request cannot be met', result.issues);
+    case 'dryRun':
+      return json(200, result.wouldSucceed ? { dryRun: true, wouldSucceed: true, offering: result.offering } : { dryRun: true, wouldSucceed: false, error: result.error ?? null, capacityFailures: result.capacityFailures });
+    case 'conflict':
+      throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used with a different request body', { batchId: result.batchId });
+    case 'replayed':
+      return json(200, batchView(result.batch), { 'idempotent-replayed': 'true', location: `/batches/${result.batch.id}` });
+    case 'overDailyLimit':
+      throw new HttpError(403, 'daily_limit_exceeded', `this token may create at most ${result.limit} instances in any 24 hours`, { field: 'amount' });
+    case 'created':
+      deps.log.info('batch accepted', { requestId: req.requestId, batchId: result.batch.id, status: result.batch.status });
+      return json(202, batchView(result.batch), { location: `/batches/${result.batch.id}` });
   }
-
-  if (idempotencyKey !== undefined) {
-    const existing = await deps.store.getBatch(batch.id);
-    if (existing) return replay(existing, batch.requestHash);
-  }
-  if (!(await deps.store.reserveDaily(scope.name, batch.id, r.amount, scope.dailyLimit, now))) {
-    throw new HttpError(403, 'daily_limit_exceeded', `this token may create at most ${scope.dailyLimit} instances in any 24 hours`, { field: 'amount' });
-  }
-  const created = await deps.store.createBatch(batch);
-  if (!created.created) return replay(created.existing, batch.requestHash);
-  batch = created.batch;
-  deps.log.info('batch recorded', { requestId: req.requestId, batchId: batch.id, amount: batch.amount, owner: batch.owner });
-
-  try {
-    batch = await driveSubmission(deps, batch);
-    const later = deps.clock.now();
-    // Hand over to the sweeper: soon for a batch to watch or re-drive, now for an ended one to notify.
-    const dueAt = isTerminal(batch.status) ? later : later + (batch.status === 'SUBMITTING' ? 10_000 : 5_000);
-    const leaseFree = { ...batch, lease: undefined, dueAt };
-    const from = batch.dueAt;
-    batch = await deps.store.saveBatch(leaseFree);
-    await deps.store.moveDue(batch.id, from, isTerminal(batch.status) && !batch.callback ? undefined : batch.dueAt);
-  } catch (e) {
-    // The batch and its queue entry exist: whatever happened, the sweeper finishes the job.
-    if (!(e instanceof EcsError || e instanceof StoreError || e instanceof VersionConflict)) throw e;
-    deps.log.warn('submission left to the sweeper', { requestId: req.requestId, batchId: batch.id, error: e });
-    batch = (await deps.store.getBatch(batch.id).catch(() => undefined)) ?? batch;
-  }
-  deps.log.info('batch submitted', { requestId: req.requestId, batchId: batch.id, status: batch.status });
-
-  if (deps.sweeperFunction && !isTerminal(batch.status)) {
-    await deps.invoker
-      .invokeAsync(deps.sweeperFunction, { action: 'watch', batchId: batch.id }, `watch-${batch.id}`)
-      .catch((e: unknown) => deps.log.warn('watch invocation failed; the timer will sweep', { batchId: batch.id, error: e instanceof Error ? e : String(e) }));
-  }
-  return json(202, batchView(batch), { location: `/batches/${batch.id}` });
-}
-
-function replay(existing: Batch, requestHash: string): HttpResponse {
-  if (existing.requestHash !== requestHash) {
-    throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was used with a different request body', { batchId: existing.id });
-  }
-  return json(200, batchView(existing), { 'idempotent-replayed': 'true', location: `/batches/${existing.id}` });
 }
 
 async function ownedBatch(deps: AppDeps, scope: TokenScope, id: string): Promise<Batch> {

@@ -9,7 +9,11 @@ export interface Credentials {
 const ContextCredentials = z.object({
   accessKeyId: z.string().min(1),
   accessKeySecret: z.string().min(1),
-  securityToken: z.string().min(1).optional(),
+  // FC passes an empty token when the credentials are not STS ones.
+  securityToken: z
+    .string()
+    .optional()
+    .transform((t) => t || undefined),
 });
 
 /**
@@ -19,7 +23,10 @@ const ContextCredentials = z.object({
  */
 export function resolveCredentials(context: unknown, env: NodeJS.ProcessEnv): Credentials {
   const fromContext = ContextCredentials.safeParse((context as { credentials?: unknown } | undefined)?.credentials);
-  if (fromContext.success) return fromContext.data;
+  if (fromContext.success) {
+    const { securityToken, ...keys } = fromContext.data;
+    return securityToken ? { ...keys, securityToken } : keys;
+  }
   const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   if (!accessKeyId || !accessKeySecret) {

@@ -18,8 +18,10 @@ export const CloudEnvSchema = z.object({
 });
 export type CloudEnv = z.infer<typeof CloudEnvSchema>;
 
+/** An empty variable means unset (s.yaml writes `${env('X', '')}` for optional settings). */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const parsed = schema.safeParse(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(set);
   if (!parsed.success) throw new ConfigError(`configuration: ${formatIssues(parsed.error.issues)}`);
   return parsed.data;
 }

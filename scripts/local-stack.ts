@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { startEcsEmulator } from '../local/ecs';
+import { startLocalFc, type LocalFc } from '../local/fc';
+import { startTablestoreEmulator } from '../local/tablestore';
+import { hashToken } from '../functions/api/auth';
+import { setupTables, tableNames } from '../functions/cloud/store';
+import { Tablestore } from '../functions/cloud/tablestore';
+import { buildFunctions } from './build';
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', accessKeySecret: 'local-secret' };
+const ROOT = resolve(__dirname, '..');
+
+export interface LocalStackOptions {
+  /** Port of the HTTP API; 0 = any. */
+  port: number;
+  /** Keep emulator state under this folder; undefined = in memory. */
+  dataDir?: string;
+  token: string;
+  /** Extra environment for the functions (overrides). */
+  env?: Record<string, string>;
+  bootSeconds?: number;
+  sweepSeconds?: number;
+  timers?: boolean;
+  ecsEndpoint?: string;
+  tablestoreEndpoint?: string;
+  /** Where function logs go (default: dropped). */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  fc: LocalFc;
+  ecsEndpoint: string;
+  tablestoreEndpoint: string;
+  ecsControl?: Awaited<ReturnType<typeof startEcsEmulator>>['control'];
+  tablestoreControl?: Awaited<ReturnType<typeof startTablestoreEmulator>>['control'];
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * The whole app on 127.0.0.1: the ECS and Tablestore emulators (unless endpoints are given), the
+ * tables, the bundled functions, and local/fc serving s.yaml. Used by `npm start` and end-to-end tests.
+ */
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const closers: Array<() => Promise<void>> = [];
+  let ecsEndpoint = o.ecsEndpoint;
+  let tablestoreEndpoint = o.tablestoreEndpoint;
+  let ecsControl: LocalStack['ecsControl'];
+  let tablestoreControl: LocalStack['tablestoreControl'];
+  try {
+    if (!ecsEndpoint) {
+      const ecs = await startEcsEmulator({ bootSeconds: o.bootSeconds, dataDir: o.dataDir && join(o.dataDir, 'ecs'), log: () => undefined });
+      closers.push(() => ecs.close());
+      ecsEndpoint = ecs.endpoint;
+      ecsControl = ecs.control;
+    }
+    if (!tablestoreEndpoint) {
+      const ts = await startTablestoreEmulator({ dataDir: o.dataDir && join(o.dataDir, 'tablestore'), log: () => undefined });
+      closers.push(() => ts.close());
+      tablestoreEndpoint = ts.url;
+      tablestoreControl = ts.control;
+    }
+    const prefix = o.env?.TABLE_PREFIX ?? 'ecsbatch_';
+    await setupTables(new Tablestore(LOCAL_CREDENTIALS, { endpoint: tablestoreEndpoint, instanceName: 'local' }), tableNames(prefix));
+    await buildFunctions();
+
+    const apiPort = await freePort();
+    const env: Record<string, string> = {
+      ALIBABA_CLOUD_REGION: 'cn-hangzhou',
+      TABLESTORE_ENDPOINT: tablestoreEndpoint,
+      TABLESTORE_INSTANCE: 'local',
+      ECS_ENDPOINT: ecsEndpoint,
+      FC_ENDPOINT: `127.0.0.1:${apiPort}`,
+      API_TOKENS: JSON.stringify([{ name: 'local', sha256: hashToken(o.token), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true }]),
+      LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
+      CALLBACK_SIGNING_SECRET: 'local-callback-secret',
+      ...o.env,
+    };
+    const fc = await startLocalFc({
+      sYamlPath: join(ROOT, 's.yaml'),
+      httpPort: o.port,
+      apiPort,
+      env,
+      credentials: LOCAL_CREDENTIALS,
+      timers: o.timers ?? true,
+      timerIntervalOverrideSeconds: o.sweepSeconds,
+      log: o.log ?? (() => undefined),
+    });
+    closers.push(() => fc.close());
+    return {
+      apiUrl: fc.httpUrl,
+      fc,
+      ecsEndpoint,
+      tablestoreEndpoint,
+      ecsControl,
+      tablestoreControl,
+      close: async () => {
+        for (const c of closers.reverse()) await c();
+      },
+    };
+  } catch (e) {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    throw e;
+  }
+}
+
+export const newToken = () => `local-${randomBytes(18).toString('base64url')}`;
