@@ -44,7 +44,14 @@ export function reconcile(
       start.push(inst.instanceId);
     }
   }
-  return { batch: decide(b, now, opts), start };
+  const decided = decide(b, now, opts);
+  // A batch that just ended (TIMED_OUT with a Stopped instance) is over: starting its instances now would
+  // only run machines nobody tracks any more.
+  if (isTerminal(decided.status)) {
+    for (const inst of decided.instances) if (start.includes(inst.instanceId)) delete inst.startRequestedAt;
+    return { batch: decided, start: [] };
+  }
+  return { batch: decided, start };
 }
 
 function observe(inst: InstanceRecord, view: InstanceView): void {
@@ -58,7 +65,10 @@ function observe(inst: InstanceRecord, view: InstanceView): void {
 /** The outcome rules, in order: all Running; lost ones replaced or accepted; past the deadline; keep going. */
 function decide(b: Batch, now: number, opts: ReconcileOptions): Batch {
   const alive = b.instances.filter((i) => !GONE.has(i.state));
-  const allRunning = alive.every((i) => i.state === 'Running');
+  // An instance Describe does not know right now is not Running, whatever it was last seen as: it is either
+  // not visible yet or gone, and the missing grace decides which. Counting its old state would end a batch
+  // RUNNING with a vanished instance in it.
+  const allRunning = alive.every((i) => i.state === 'Running' && i.missingSince === undefined);
   const missing = b.amount - alive.length;
   if (allRunning && missing === 0) return end(b, 'RUNNING', now);
   if (allRunning && missing > 0) {
