@@ -1,5 +1,5 @@
 import { isTerminal, type Batch } from '../core/batch';
-import { EcsError, StoreError, VersionConflict } from '../core/errors';
+import { StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
 import type { Deps, DueEntry, InstanceView } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
@@ -58,16 +58,12 @@ export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSumma
   summary.claimed = claimed.length;
 
   // 2. one DescribeInstances per 100 ids across all PENDING batches of a region
-  const seen = await describeAll(deps, claimed.map((c) => c.batch), summary).catch((e: unknown) => {
-    deps.log.warn('describe failed; pending batches wait for the next sweep', { error: e instanceof Error ? e : String(e) });
-    return undefined;
-  });
+  const seen = await describeAll(deps, claimed.map((c) => c.batch), summary);
 
   // 3. act and release
   await eachLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
     await guarded(deps, summary, batch.id, async () => {
       try {
-        if (batch.status === 'PENDING' && !seen) throw new EcsError('unavailable', 'DescribeFailed', 'describe failed');
         const done = await act(deps, batch, seen, summary);
         await release(deps, done, es);
       } catch (e) {
@@ -153,7 +149,13 @@ function hasWork(b: Batch, now: number): boolean {
   return callbackDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
 }
 
-async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSummary): Promise<Map<string, InstanceView>> {
+/** What DescribeInstances said, and the regions where it failed (their batches wait for a later sweep). */
+interface Observation {
+  seen: Map<string, InstanceView>;
+  failed: Map<string, unknown>;
+}
+
+async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSummary): Promise<Observation> {
   const byRegion = new Map<string, string[]>();
   for (const b of batches) {
     if (b.status !== 'PENDING') continue;
@@ -161,20 +163,29 @@ async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSumm
     byRegion.set(b.spec.region, [...(byRegion.get(b.spec.region) ?? []), ...ids]);
   }
   const seen = new Map<string, InstanceView>();
+  const failed = new Map<string, unknown>();
   for (const [region, ids] of byRegion) {
     if (ids.length === 0) continue;
     summary.describeCalls += Math.ceil(ids.length / 100);
-    for (const [id, v] of await deps.ecs.describeInstances(region, ids)) seen.set(id, v);
+    // Per region: one batch with a bad region (or a region whose endpoint is down) must not hold back the
+    // batches of every other region, which one failure for the whole sweep used to do.
+    try {
+      for (const [id, v] of await deps.ecs.describeInstances(region, ids)) seen.set(id, v);
+    } catch (e) {
+      deps.log.warn('describe failed; this region\'s pending batches wait for the next sweep', { region, error: e instanceof Error ? e : String(e) });
+      failed.set(region, e);
+    }
   }
-  return seen;
+  return { seen, failed };
 }
 
-async function act(deps: SweepDeps, b: Batch, seen: Map<string, InstanceView> | undefined, summary: SweepSummary): Promise<Batch> {
+async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined, summary: SweepSummary): Promise<Batch> {
   const wasTerminal = isTerminal(b.status);
   if (b.status === 'SUBMITTING') {
     b = await driveSubmission(deps, b);
-  } else if (b.status === 'PENDING' && seen) {
-    const r = reconcile(b, seen, deps.clock.now(), deps.reconcile ?? DEFAULT_RECONCILE);
+  } else if (b.status === 'PENDING' && observed) {
+    if (observed.failed.has(b.spec.region)) throw observed.failed.get(b.spec.region);
+    const r = reconcile(b, observed.seen, deps.clock.now(), deps.reconcile ?? DEFAULT_RECONCILE);
     b = await deps.store.saveBatch(r.batch);
     if (r.start.length > 0) {
       const results = await deps.ecs.startInstances(b.spec.region, r.start);

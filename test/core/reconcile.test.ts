@@ -2,7 +2,15 @@ import type { Batch, InstanceRecord } from '../../functions/core/batch';
 import type { InstanceView } from '../../functions/core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile } from '../../functions/core/reconcile';
 import { planBatch } from '../../functions/core/plan';
-import { demoSpec } from './fixtures';
+import { LaunchSpecSchema } from '../../functions/core/profile';
+
+const demoSpec = LaunchSpecSchema.parse({
+  region: 'cn-hangzhou',
+  imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
+  instanceTypes: ['ecs.g7.large'],
+  vSwitches: [{ id: 'vsw-local-h', zoneId: 'cn-hangzhou-h' }],
+  securityGroupId: 'sg-local',
+});
 
 const T0 = Date.UTC(2030, 0, 1);
 const SEC = 1_000;
