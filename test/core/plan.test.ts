@@ -1,7 +1,7 @@
 import { chunkAmounts, clientToken, newBatchId, offerings } from '../../functions/core/batch';
 import { planBatch, requestHash } from '../../functions/core/plan';
 import { BatchRequestSchema } from '../../functions/core/request';
-import { demoSpec } from './fixtures';
+import { demoSpec } from '../support/profiles';
 
 const NOW = Date.parse('2026-11-22T08:00:00Z');
 const plan = (body: unknown, idempotencyKey?: string) =>
@@ -93,7 +93,7 @@ describe('planBatch', () => {
   });
 
   it('refuses more tags than ECS allows once the profile tags and the batch tag are counted', () => {
-    const tags = Array.from({ length: 19 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+    const tags = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
     const p = plan({ profile: 'demo', amount: 1, tags });
     expect(p.ok).toBe(false);
     if (!p.ok) expect(p.issues[0].field).toBe('tags');

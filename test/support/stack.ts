@@ -6,11 +6,13 @@ import { ecsAdapter } from '../../functions/cloud/ecs';
 import { setupTables, tableNames, tablestoreBatchStore } from '../../functions/cloud/store';
 import { Tablestore } from '../../functions/cloud/tablestore';
 import type { BatchStore, EcsPort, Log } from '../../functions/core/ports';
-import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';
 import type { TokenScope } from '../../functions/api/auth';
 import { handle, type AppDeps } from '../../functions/api/app';
 import type { HttpRequest, HttpResponse } from '../../functions/api/http';
 import { noInvoker } from '../../functions/cloud/fc';
+import { profiles } from './profiles';
+
+export { profiles };
 
 export const CREDS = { accessKeyId: 'local', accessKeySecret: 'local-secret' };
 const FAST = { attempts: 4, baseMs: 5, maxMs: 40 };
@@ -66,29 +68,6 @@ export async function startStack(opts: { bootSeconds?: number } = {}): Promise<S
   };
 }
 
-export const profiles: Profiles = {
-  demo: LaunchProfileSchema.parse({
-    region: 'cn-hangzhou',
-    imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
-    instanceTypes: ['ecs.g7.large', 'ecs.c7.large'],
-    vSwitches: [
-      { id: 'vsw-local-h', zoneId: 'cn-hangzhou-h' },
-      { id: 'vsw-local-i', zoneId: 'cn-hangzhou-i' },
-    ],
-    securityGroupId: 'sg-local',
-    internetMaxBandwidthOut: 5,
-    limits: { maxPerRequest: 1000 },
-    deadlineSeconds: 600,
-  }),
-  other: LaunchProfileSchema.parse({
-    region: 'cn-hangzhou',
-    imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
-    instanceTypes: ['ecs.t6-c1m1.large'],
-    vSwitches: [{ id: 'vsw-local-j', zoneId: 'cn-hangzhou-j' }],
-    securityGroupId: 'sg-local',
-    limits: { maxPerRequest: 5 },
-  }),
-};
 
 export const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 export const TOKENS = {
