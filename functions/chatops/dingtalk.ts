@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ParseResult, RawWebhook, Verification } from './types';
-import { checkTimestamp, describeIssues, header, parseJson, reject, safeEqual, secretList, type Secrets } from './webhook';
+import { checkTimestamp, describeIssues, header, isLoopbackUrl, parseJson, reject, safeEqual, secretList, type ParseOptions, type Secrets } from './webhook';
 
 /** DingTalk's documented tolerance for the `timestamp` header of an outgoing robot call. */
 export const DINGTALK_WINDOW_MS = 60 * 60 * 1000;
@@ -44,16 +44,20 @@ const BodySchema = z.object({
   senderStaffId: z.string().min(1).max(200).optional(),
   senderNick: z.string().max(200).optional(),
   isAdmin: z.boolean().optional(),
-  sessionWebhook: SessionWebhook,
+  sessionWebhook: z.string().max(2048),
   sessionWebhookExpiredTime: z.number().int().positive(),
 });
 
-export function parse(raw: RawWebhook): ParseResult {
+export function parse(raw: RawWebhook, options: ParseOptions = {}): ParseResult {
   const json = parseJson(raw.body);
   if (!json.ok) return json;
   const body = BodySchema.safeParse(json.value);
   if (!body.success) return reject('malformed_body', `not a DingTalk robot message (${describeIssues(body.error)})`);
   const b = body.data;
+  const hook = SessionWebhook.safeParse(b.sessionWebhook);
+  if (!hook.success && !(options.allowLoopbackReplies && isLoopbackUrl(b.sessionWebhook))) {
+    return reject('malformed_body', `not a DingTalk robot message (sessionWebhook: ${hook.error?.issues[0]?.message ?? 'invalid'})`);
+  }
   if (b.msgtype !== 'text' || b.text === undefined) return { ok: true, kind: 'ignored', why: `msgtype ${b.msgtype} carries no command` };
   return {
     ok: true,

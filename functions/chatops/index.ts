@@ -9,19 +9,21 @@ export * from './types';
 export { parseCommand, resolveUntil, type Command, type CommandError } from './command';
 export { authorize, checkDailyLimit, parseAcl, type Acl, type Scope } from './acl';
 export { loadChatOpsConfig, type ChatOpsConfig } from './config';
+export { isLoopbackUrl } from './webhook';
 
 /** Verify, then decode: the one call the HTTP function needs per webhook. */
 export function receive(platform: Platform, raw: RawWebhook, config: ChatOpsConfig, nowMs: number): ParseResult {
+  const options = { allowLoopbackReplies: config.allowLoopbackReplies === true };
   switch (platform) {
     case 'dingtalk': {
       if (!config.dingtalk) return reject('not_configured', 'DingTalk is not configured');
       const v = dingtalk.verify(raw, config.dingtalk.appSecrets, nowMs);
-      return v.ok ? dingtalk.parse(raw) : v;
+      return v.ok ? dingtalk.parse(raw, options) : v;
     }
     case 'slack': {
       if (!config.slack) return reject('not_configured', 'Slack is not configured');
       const v = slack.verify(raw, config.slack.signingSecrets, nowMs);
-      return v.ok ? slack.parse(raw) : v;
+      return v.ok ? slack.parse(raw, options) : v;
     }
     case 'feishu': {
       if (!config.feishu) return reject('not_configured', 'Feishu is not configured');

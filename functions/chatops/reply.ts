@@ -233,6 +233,25 @@ export function toFeishu(m: ChatMessage, uuid?: string): FeishuBody {
   return body;
 }
 
+/**
+ * Feishu custom bot webhook body (the group's bot, `FEISHU_BOT_WEBHOOK`): here `content` is an object, unlike
+ * the IM API. Used for both the acknowledgement and the final outcome, since a custom bot cannot reply to a
+ * message; the batch id in the text ties them together.
+ */
+export interface FeishuBotBody {
+  msg_type: 'text';
+  content: { text: string };
+}
+
+export function toFeishuBot(m: ChatMessage): FeishuBotBody {
+  return { msg_type: 'text', content: { text: clip([m.title, ...m.lines].join('\n'), MAX_TEXT_CHARS) } };
+}
+
+/** The body to POST to a reply webhook: DingTalk sessionWebhook, Slack response_url, Feishu bot webhook. */
+export function webhookBody(kind: 'dingtalk' | 'slack' | 'feishu', m: ChatMessage): DingTalkBody | SlackBody | FeishuBotBody {
+  return kind === 'dingtalk' ? toDingTalk(m) : kind === 'slack' ? toSlack(m) : toFeishuBot(m);
+}
+
 export type RenderedReply =
   | { kind: 'dingtalk'; url: string; body: DingTalkBody }
   | { kind: 'slack'; url: string; body: SlackBody }

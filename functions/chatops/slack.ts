@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ParseResult, RawWebhook, Verification } from './types';
-import { checkTimestamp, describeIssues, header, reject, safeEqual, secretList, type Secrets } from './webhook';
+import { checkTimestamp, describeIssues, header, isLoopbackUrl, reject, safeEqual, secretList, type ParseOptions, type Secrets } from './webhook';
 
 /** Slack's documented replay window for X-Slack-Request-Timestamp. */
 export const SLACK_WINDOW_MS = 5 * 60 * 1000;
@@ -28,6 +28,8 @@ export function signature(timestamp: string, body: Buffer, signingSecret: string
   return `v0=${mac.digest('hex')}`;
 }
 
+const ResponseUrl = z.url({ protocol: /^https$/, hostname: /^hooks\.slack(-gov)?\.com$/ });
+
 const FormSchema = z.object({
   team_id: z.string().min(1).max(100),
   channel_id: z.string().min(1).max(100),
@@ -35,20 +37,24 @@ const FormSchema = z.object({
   user_name: z.string().max(200).optional(),
   command: z.string().max(100).optional(),
   text: z.string().max(4000).default(''),
-  response_url: z.url({ protocol: /^https$/, hostname: /^hooks\.slack(-gov)?\.com$/ }),
+  response_url: z.string().max(2048),
   trigger_id: z.string().min(1).max(200).optional(),
 });
 
 /** Slack escapes these three in command text; undo it so the grammar sees what the person typed. */
 const unescapeSlack = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-export function parse(raw: RawWebhook): ParseResult {
+export function parse(raw: RawWebhook, options: ParseOptions = {}): ParseResult {
   const form = Object.fromEntries(new URLSearchParams(raw.body.toString('utf8')));
   // Slack probes slash-command URLs with a signed `ssl_check=1` form that carries no command.
   if (form.ssl_check === '1') return { ok: true, kind: 'ignored', why: 'Slack ssl_check probe' };
   const parsed = FormSchema.safeParse(form);
   if (!parsed.success) return reject('malformed_body', `not a Slack slash command (${describeIssues(parsed.error)})`);
   const f = parsed.data;
+  const url = ResponseUrl.safeParse(f.response_url);
+  if (!url.success && !(options.allowLoopbackReplies && isLoopbackUrl(f.response_url))) {
+    return reject('malformed_body', `not a Slack slash command (response_url: ${url.error?.issues[0]?.message ?? 'invalid'})`);
+  }
   const messageId =
     f.trigger_id !== undefined
       ? `slack:${f.team_id}:${f.trigger_id}`

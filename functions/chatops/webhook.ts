@@ -55,3 +55,23 @@ export function describeIssues(error: z.ZodError): string {
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * `http(s)://127.0.0.1[:port]/...` or `localhost`: where `npm start` and the tests serve reply webhooks.
+ * Accepted as a reply URL only when configuration says so (`CHATOPS_ALLOW_LOOPBACK_REPLIES=true`).
+ */
+export function isLoopbackUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && (url.hostname === '127.0.0.1' || url.hostname === 'localhost') && url.username === '' && url.password === '';
+}
+
+/** Options every platform's `parse` takes. */
+export interface ParseOptions {
+  /** Accept loopback reply URLs (see `isLoopbackUrl`); local runs and tests only. */
+  allowLoopbackReplies?: boolean;
+}
