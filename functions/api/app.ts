@@ -14,6 +14,10 @@ import { allowsProfile, authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
 import { openApiDocument } from './openapi';
 import { batchView } from '../core/view';
+import { cancelBatch } from './cancel';
+import { handleChat, isChatPath } from './chatops';
+import type { ChatOpsConfig } from '../chatops';
+import type { Poster } from '../cloud/webhook';
 
 export interface AppDeps {
   ecs: EcsPort;
@@ -29,6 +33,12 @@ export interface AppDeps {
   submitLeaseMs: number;
   /** Long-poll granularity for `?wait=`. */
   pollMs: number;
+  /** Chat webhooks (`/chatops/...`); unset = those routes answer 404. */
+  chatops?: ChatOpsConfig;
+  /** Outbound POST for chat replies (Feishu's acknowledgement goes through the bot webhook). */
+  post?: Poster;
+  /** How long a chat webhook waits for a submission before acknowledging anyway (default 2 s). */
+  chatAckMs?: number;
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -62,6 +72,8 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
     allow(['GET']);
     return json(200, openApiDocument());
   }
+  // Chat webhooks authenticate by the platform's signature, not a bearer token.
+  if (isChatPath(parts)) return handleChat(deps, req, parts);
   if (parts[0] !== 'batches' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'cancel')) {
     throw new HttpError(404, 'not_found', `no route for ${req.path}`);
   }
@@ -76,7 +88,7 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   if (parts.length === 1) return req.method === 'POST' ? createBatch(deps, req, scope) : listBatches(deps, req, scope);
   const id = parts[1];
   if (!/^b-[0-9a-f]{24}$/.test(id)) throw new HttpError(404, 'not_found', 'no such batch');
-  return parts.length === 2 ? getBatch(deps, req, scope, id) : cancelBatch(deps, req, scope, id);
+  return parts.length === 2 ? getBatch(deps, req, scope, id) : cancel(deps, req, scope, id);
 }
 
 function readJson(req: HttpRequest, optional = false): unknown {
@@ -197,32 +209,16 @@ async function listBatches(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
 
 const CancelSchema = z.strictObject({ release: z.boolean().default(false) });
 
-async function cancelBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
+async function cancel(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
   const parsed = CancelSchema.safeParse(readJson(req, true));
   if (!parsed.success) throw badRequest('invalid cancel request', toFieldIssues(parsed.error.issues));
-  const release = parsed.data.release;
-  let batch = await ownedBatch(deps, scope, id);
-  if (batch.status === 'CANCELLED') return json(200, batchView(batch));
-  if (isTerminal(batch.status)) throw new HttpError(409, 'already_ended', `the batch already ended ${batch.status}`, { status: batch.status });
-  if (batch.status === 'SUBMITTING') {
-    // Cancelling mid-submission could strand instances a RunInstances call is creating right now.
-    throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: batch.status }, { 'retry-after': '5' });
+  const outcome = await cancelBatch(deps, await ownedBatch(deps, scope, id), parsed.data.release, req.requestId);
+  switch (outcome.kind) {
+    case 'cancelled':
+      return json(200, batchView(outcome.batch));
+    case 'ended':
+      throw new HttpError(409, 'already_ended', `the batch already ended ${outcome.status}`, { status: outcome.status });
+    case 'submitting':
+      throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: 'SUBMITTING' }, { 'retry-after': '5' });
   }
-  const now = deps.clock.now();
-  const from = batch.dueAt;
-  // Conditional on version: a sweeper acting on this batch right now loses its write and stops.
-  batch = await deps.store.saveBatch({ ...batch, status: 'CANCELLED', endedAt: now, updatedAt: now, dueAt: now, lease: undefined, cancel: { requestedAt: now, release } });
-  await deps.store.moveDue(batch.id, from, batch.dueAt);
-  if (release) {
-    const ids = batch.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId);
-    try {
-      await deps.ecs.deleteInstances(batch.spec.region, ids);
-      batch = await deps.store.saveBatch({ ...batch, updatedAt: deps.clock.now(), cancel: { requestedAt: now, release, released: true } });
-    } catch (e) {
-      // The sweeper retries the release of a cancelled batch until it succeeds.
-      deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e instanceof Error ? e : String(e) });
-    }
-  }
-  deps.log.info('batch cancelled', { requestId: req.requestId, batchId: batch.id, release });
-  return json(200, batchView(batch));
 }

@@ -1,13 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, parseProfiles, type Profiles } from '../core/profile';
+import { loadChatOpsConfig, type ChatOpsConfig } from '../chatops';
+import { ConfigError, type Profiles } from '../core/profile';
+import { loadProfiles } from '../core/profile-config';
 import { CloudEnvSchema, parseEnv, type CloudEnv } from '../cloud/env';
 import { parseTokens, type TokenScope } from './auth';
+
+export { loadProfiles };
 
 export interface ApiConfig {
   cloud: CloudEnv;
   profiles: Profiles;
   tokens: TokenScope[];
+  chatops: ChatOpsConfig;
   submitLeaseMs: number;
   pollMs: number;
 }
@@ -21,19 +25,16 @@ const ApiEnvSchema = z.object({
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const cloud = parseEnv(CloudEnvSchema, env);
   const own = parseEnv(ApiEnvSchema, env);
-  return { cloud, profiles: loadProfiles(env), tokens: parseTokens(env.API_TOKENS), submitLeaseMs: own.SUBMIT_LEASE_SECONDS * 1000, pollMs: own.LONG_POLL_MS };
-}
-
-export function loadProfiles(env: NodeJS.ProcessEnv): Profiles {
-  if (env.LAUNCH_PROFILES) return parseProfiles(env.LAUNCH_PROFILES, 'LAUNCH_PROFILES');
-  if (env.LAUNCH_PROFILES_FILE) {
-    let text: string;
-    try {
-      text = readFileSync(env.LAUNCH_PROFILES_FILE, 'utf8');
-    } catch {
-      throw new ConfigError(`LAUNCH_PROFILES_FILE: cannot read ${env.LAUNCH_PROFILES_FILE}`);
-    }
-    return parseProfiles(text, 'LAUNCH_PROFILES_FILE');
-  }
-  return {};
+  // s.yaml writes `${env('X', '')}`: an empty variable is unset, as everywhere else.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const chat = loadChatOpsConfig(set);
+  if (!chat.ok) throw new ConfigError(`configuration: ${chat.error}`);
+  return {
+    cloud,
+    profiles: loadProfiles(env),
+    tokens: parseTokens(env.API_TOKENS),
+    chatops: chat.config,
+    submitLeaseMs: own.SUBMIT_LEASE_SECONDS * 1000,
+    pollMs: own.LONG_POLL_MS,
+  };
 }

@@ -3,6 +3,7 @@ import { resolveCredentials } from '../cloud/credentials';
 import { cloudDeps } from '../cloud/deps';
 import { jsonLog } from '../cloud/log';
 import { realSleep } from '../cloud/retry';
+import { httpPoster } from '../cloud/webhook';
 import { systemClock } from '../core/time';
 import { handle } from './app';
 import { loadApiConfig } from './config';
@@ -10,6 +11,8 @@ import { errorResponse, HttpError, toHttpRequest } from './http';
 
 // Cold start: configuration is read and checked once; a bad value stops the function here, by name.
 const config = loadApiConfig(process.env);
+// Chat replies must leave before the platform's 3 s deadline: a short timeout.
+const post = httpPoster(1_500);
 
 interface FcContext {
   requestId?: string;
@@ -43,6 +46,8 @@ export async function handler(event: unknown, context: FcContext) {
       sweeperFunction: config.cloud.SWEEPER_FUNCTION,
       submitLeaseMs: config.submitLeaseMs,
       pollMs: config.pollMs,
+      chatops: config.chatops,
+      post,
     },
     req,
   );

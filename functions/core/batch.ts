@@ -69,6 +69,23 @@ export interface CallbackState {
   lastError?: string;
 }
 
+/**
+ * The chat reply that tells the person who asked how their batch ended: delivered by the sweeper at least
+ * once, like `callback`, to the URL the platform gave us (DingTalk sessionWebhook, Slack response_url) or
+ * to the Feishu group's bot webhook. Never shown in the public view: these URLs are bearer capabilities.
+ */
+export interface ChatNotifyState {
+  kind: 'dingtalk' | 'slack' | 'feishu';
+  url: string;
+  /** The platform stops accepting posts to `url` after this (epoch ms); a late delivery is given up. */
+  expiresAt?: number;
+  state: 'waiting' | 'pending' | 'delivered' | 'failed';
+  deliveryId: string;
+  attempts: number;
+  nextAttemptAt?: number;
+  lastError?: string;
+}
+
 export interface Batch {
   id: string;
   /** Name of the API token (or chat user / schedule) that owns the batch. */
@@ -97,6 +114,8 @@ export interface Batch {
   dueAt: number;
   lease?: { owner: string; until: number };
   callback?: CallbackState;
+  /** Final outcome reply for a batch started from chat. */
+  notify?: ChatNotifyState;
   cancel?: { requestedAt: number; release: boolean; released?: boolean };
   /** Replacement chunks added for lost instances (bounded). */
   replacements?: number;

@@ -1,4 +1,4 @@
-import { isTerminal, type Batch, type EcsFailure } from './batch';
+import { isTerminal, type Batch, type ChatNotifyState, type EcsFailure } from './batch';
 import { EcsError, StoreError, VersionConflict } from './errors';
 import { planBatch } from './plan';
 import type { Deps } from './ports';
@@ -24,6 +24,8 @@ export interface IntakeInput {
   dailyLimit: number;
   /** Who is submitting (a request id, a timer run): names the lease. */
   submitter: string;
+  /** Where to tell a chat user how the batch ended (chat commands only). Not part of the request hash. */
+  notify?: Pick<ChatNotifyState, 'kind' | 'url' | 'expiresAt'>;
 }
 
 export type IntakeResult =
@@ -54,6 +56,7 @@ export async function intake(deps: IntakeDeps, input: IntakeInput): Promise<Inta
   });
   if (!plan.ok) return { kind: 'invalid', issues: plan.issues };
   let batch = plan.batch;
+  if (input.notify) batch = { ...batch, notify: { ...input.notify, state: 'waiting', deliveryId: `${batch.id}-chat`, attempts: 0 } };
 
   if (input.request.dryRun) {
     const r = await dryRun(deps.ecs, batch);

@@ -1,0 +1,334 @@
+import Ecs, * as $Ecs from '@alicloud/ecs20140526';
+import { Config } from '@alicloud/openapi-core/dist/utils';
+import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppDeps } from '../../functions/api/app';
+import { loadChatOpsConfig } from '../../functions/chatops';
+import { httpPoster } from '../../functions/cloud/webhook';
+import { sweep } from '../../functions/sweeper/sweep';
+import { appDeps, call, CREDS, profiles, startStack, type Stack } from '../support/stack';
+
+/*
+ * Chat webhooks end to end: signed requests built here with node:crypto from each platform's documented
+ * recipe (not with the code under test), the in-process API on both emulators, and a node:http receiver on
+ * 127.0.0.1 standing in for DingTalk's sessionWebhook, Slack's response_url and the Feishu bot webhook.
+ */
+
+const SLACK_SECRET = 'slack-signing-secret-0123';
+const DING_SECRET = 'dingtalk-app-secret-0123';
+const FEISHU_KEY = 'feishu-encrypt-key-0123';
+const FEISHU_TOKEN = 'feishu-verification-token';
+
+const ACL = {
+  slack: { users: { 'U-ALICE': { profiles: '*', maxAmount: 50, dailyLimit: 200 }, 'U-VIEWER': { profiles: '*', maxAmount: 0, dailyLimit: 0 } } },
+  dingtalk: { conversations: { 'cid-ops': { profiles: ['demo'], maxAmount: 5, dailyLimit: 20 } } },
+  feishu: { users: { ou_alice: { profiles: ['demo'], maxAmount: 5, dailyLimit: 20 } } },
+};
+
+interface Received {
+  path: string;
+  body: any;
+}
+
+let s: Stack;
+let deps: AppDeps;
+let receiver: Server;
+let base: string;
+const received: Received[] = [];
+let seq = 0;
+
+beforeAll(async () => {
+  s = await startStack();
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const config = loadChatOpsConfig({
+    SLACK_SIGNING_SECRET: SLACK_SECRET,
+    DINGTALK_APP_SECRET: DING_SECRET,
+    FEISHU_ENCRYPT_KEY: FEISHU_KEY,
+    FEISHU_VERIFICATION_TOKEN: FEISHU_TOKEN,
+    FEISHU_BOT_WEBHOOK: `${base}/feishu-bot`,
+    CHATOPS_ALLOW_LOOPBACK_REPLIES: 'true',
+    CHATOPS_ACL: JSON.stringify(ACL),
+  });
+  if (!config.ok) throw new Error(config.error);
+  deps = appDeps(s, { chatops: config.config, post: httpPoster(2_000), profiles: { ...profiles, demo: { ...profiles.demo, timeZone: 'Asia/Shanghai' } } });
+});
+afterAll(async () => {
+  await new Promise((r) => receiver.close(r));
+  await s.close();
+});
+beforeEach(async () => {
+  await s.reset();
+  received.length = 0;
+});
+
+const ledger = () => s.ecsEmu.control.instances();
+const batchRows = () => s.tsEmu.control.dumpTable(s.tables.batches) ?? [];
+const nowSeconds = () => String(Math.floor(s.clock.now() / 1000));
+const runSweep = () => sweep({ ...s, post: httpPoster(2_000), owner: 'sweeper-1', leaseMs: 60_000, concurrency: 4 }, s.clock.now() + 60_000);
+
+// ------------------------------------------------------------------------------------------------ Slack
+
+function slackForm(text: string, over: Record<string, string> = {}): string {
+  const trigger = over.trigger_id ?? `trig-${++seq}`;
+  return new URLSearchParams({
+    team_id: 'T1',
+    channel_id: 'C-OPS',
+    user_id: 'U-ALICE',
+    user_name: 'alice',
+    command: '/ecs',
+    text,
+    response_url: `${base}/slack/${trigger}`,
+    trigger_id: trigger,
+    ...over,
+  }).toString();
+}
+
+function slack(body: string, opts: { secret?: string; ts?: string; headers?: Record<string, string> } = {}) {
+  const ts = opts.ts ?? nowSeconds();
+  const sig = `v0=${createHmac('sha256', opts.secret ?? SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return call(deps, 'POST', '/chatops/slack', {
+    raw: body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig, ...opts.headers },
+  });
+}
+
+const batchIdIn = (text: string) => /b-[0-9a-f]{24}/.exec(text)?.[0];
+
+describe('POST /chatops/slack', () => {
+  it('starts a batch once even when Slack retries the same body three times', async () => {
+    const body = slackForm('scale-out demo 2 for 9h');
+    const first = await slack(body);
+    expect(first.statusCode).toBe(200);
+    expect(first.json.response_type).toBe('in_channel');
+    expect(first.json.text).toContain('Starting 2 instances of demo');
+    const id = batchIdIn(first.json.text)!;
+    for (let retry = 1; retry <= 3; retry++) {
+      const again = await slack(body, { headers: { 'x-slack-retry-num': String(retry), 'x-slack-retry-reason': 'http_timeout' } });
+      expect(again.statusCode).toBe(200);
+      expect(batchIdIn(again.json.text)).toBe(id);
+    }
+    expect(ledger()).toHaveLength(2);
+    expect(batchRows()).toHaveLength(1);
+    expect((await s.store.getBatch(id))!.owner).toBe('slack:U-ALICE');
+  });
+
+  it('answers 401 to a wrong signature or a stale timestamp and creates nothing', async () => {
+    const body = slackForm('scale-out demo 2');
+    const wrong = await slack(body, { secret: 'not-the-secret' });
+    expect(wrong.statusCode).toBe(401);
+    const stale = await slack(body, { ts: String(Math.floor(s.clock.now() / 1000) - 600) });
+    expect(stale.statusCode).toBe(401);
+    expect(JSON.stringify([wrong.json, stale.json])).not.toContain(SLACK_SECRET);
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+  });
+
+  it('answers 400 to a signed body that is not a slash command, and 404 for an unknown platform', async () => {
+    const res = await slack('hello=world');
+    expect(res.statusCode).toBe(400);
+    expect(res.json.error.code).toBe('invalid_request');
+    expect((await call(deps, 'POST', '/chatops/teams', { raw: '{}' })).statusCode).toBe(404);
+    expect((await call(deps, 'GET', '/chatops/slack')).statusCode).toBe(405);
+  });
+
+  it('refuses a reply URL outside Slack unless loopback replies are allowed', async () => {
+    const strict = loadChatOpsConfig({ SLACK_SIGNING_SECRET: SLACK_SECRET, CHATOPS_ACL: JSON.stringify(ACL) });
+    if (!strict.ok) throw new Error(strict.error);
+    const body = slackForm('help');
+    const ts = nowSeconds();
+    const sig = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const res = await call({ ...deps, chatops: strict.config }, 'POST', '/chatops/slack', { raw: body, headers: { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig } });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('politely refuses a user who is not on the list, and a viewer who asks for instances', async () => {
+    const stranger = await slack(slackForm('scale-out demo 1', { user_id: 'U-MALLORY', channel_id: 'C-RANDOM' }));
+    expect(stranger.statusCode).toBe(200);
+    expect(stranger.json.response_type).toBe('ephemeral');
+    expect(stranger.json.text).toMatch(/not allowed.*\n.*not on this bot's list/);
+    const viewer = await slack(slackForm('scale-out demo 1', { user_id: 'U-VIEWER' }));
+    expect(viewer.json.text).toContain('not start instances');
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+  });
+
+  it('turns "until 18:00" in the profile\'s Asia/Shanghai into that AutoReleaseTime', async () => {
+    // 18:00 in Shanghai (UTC+8, no DST) is 10:00 UTC: the next one, at least 30 minutes ahead.
+    const DAY = 86_400_000;
+    let next = Math.floor(s.clock.now() / DAY) * DAY + 10 * 3_600_000;
+    while (next <= s.clock.now()) next += DAY;
+    if (next - s.clock.now() < 31 * 60_000) {
+      s.clock.advance(next - s.clock.now() + 60_000);
+      next += DAY;
+    }
+    const res = await slack(slackForm('scale-out demo 1 until 18:00'));
+    const id = batchIdIn(res.json.text)!;
+    expect((await s.store.getBatch(id))!.releaseAt).toBe(next);
+    const sdk = new Ecs(new Config({ ...CREDS, endpoint: s.ecsEmu.endpoint, protocol: 'HTTP', regionId: 'cn-hangzhou', readTimeout: 3000 }));
+    const described = await sdk.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: 'cn-hangzhou', instanceIds: JSON.stringify([ledger()[0]!.instanceId]) }));
+    expect(described.body!.instances!.instance![0]!.autoReleaseTime).toBe(new Date(next).toISOString().replace(':00.000Z', 'Z'));
+  });
+
+  it('refuses a release less than 30 minutes ahead before anything is created', async () => {
+    const soon = new Date(s.clock.now() + 8 * 3_600_000 + 10 * 60_000);
+    const hhmm = `${String(soon.getUTCHours()).padStart(2, '0')}:${String(soon.getUTCMinutes()).padStart(2, '0')}`;
+    const until = await slack(slackForm(`scale-out demo 1 until ${hhmm}`));
+    expect(until.statusCode).toBe(200);
+    expect(until.json.text).toContain('30 minutes');
+    const forTen = await slack(slackForm('scale-out demo 1 for 10m'));
+    expect(forTen.json.text).toContain('too soon');
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+  });
+
+  it('answers status, list, cancel and help, and a usage line for a mistake', async () => {
+    const id = batchIdIn((await slack(slackForm('scale-out demo 2'))).json.text)!;
+    expect((await slack(slackForm(`status ${id}`))).json.text).toContain(`Batch ${id} is starting`);
+    expect((await slack(slackForm('status'))).json.text).toContain(id);
+    expect((await slack(slackForm('list'))).json.text).toContain(`${id}  PENDING  0/2 demo`);
+    expect((await slack(slackForm(`status ${id}`, { user_id: 'U-VIEWER' }))).json.text).toContain(`no batch ${id} of yours`);
+    s.clock.advance(3_000); // ECS refuses to release an instance while it is Pending
+    const cancel = await slack(slackForm(`cancel ${id} release`));
+    expect(cancel.json.text).toContain(`Cancelling batch ${id}`);
+    expect(ledger().map((i) => i.fate)).toEqual(['deleted', 'deleted']);
+    expect((await s.store.getBatch(id))!.status).toBe('CANCELLED');
+    expect((await slack(slackForm(`cancel ${id}`))).json.text).toContain('already cancelled');
+    expect((await slack(slackForm('help'))).json.text).toContain('Commands: scale-out, status, list, cancel, help');
+    const typo = await slack(slackForm('scale-out demo'));
+    expect(typo.json.text).toContain('usage: scale-out &lt;profile&gt; &lt;amount&gt;');
+  });
+
+  it('delivers the final reply to response_url once, when the batch is Running, with the IPs', async () => {
+    const body = slackForm('scale-out demo 2 for 2h');
+    const id = batchIdIn((await slack(body)).json.text)!;
+    s.clock.advance(10_000);
+    await runSweep();
+    expect((await s.store.getBatch(id))!.status).toBe('RUNNING');
+    s.clock.advance(60_000);
+    await runSweep();
+    const replies = received.filter((r) => r.path.startsWith('/slack/'));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body.response_type).toBe('in_channel');
+    expect(replies[0]!.body.text).toContain(`Batch ${id}: all 2 demo instances are Running`);
+    expect(replies[0]!.body.text).toMatch(/public \d+\.\d+\.\d+\.\d+/);
+    expect((await s.store.getBatch(id))!.notify).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+});
+
+// --------------------------------------------------------------------------------------------- DingTalk
+
+function dingtalk(text: string, opts: { msgId?: string; secret?: string; conversationId?: string } = {}) {
+  const msgId = opts.msgId ?? `msg-${++seq}`;
+  const body = JSON.stringify({
+    msgtype: 'text',
+    text: { content: `@ecs-bot ${text}` },
+    msgId,
+    conversationId: opts.conversationId ?? 'cid-ops',
+    conversationType: '2',
+    senderId: '$:LWCP_v1:$abc',
+    senderStaffId: 'staff-1',
+    senderNick: 'Bob',
+    isAdmin: false,
+    sessionWebhook: `${base}/ding/${msgId}`,
+    sessionWebhookExpiredTime: s.clock.now() + 90 * 60_000,
+  });
+  const timestamp = String(s.clock.now());
+  const secret = opts.secret ?? DING_SECRET;
+  const sign = createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+  return call(deps, 'POST', '/chatops/dingtalk', { raw: body, headers: { 'content-type': 'application/json', timestamp, sign } });
+}
+
+describe('POST /chatops/dingtalk', () => {
+  it('answers with a markdown message, starts the batch once per msgId, and replies through sessionWebhook', async () => {
+    const first = await dingtalk('scale-out demo 2 for 2h', { msgId: 'msg-ding-1' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json.msgtype).toBe('markdown');
+    expect(first.json.markdown.title).toBe('Starting 2 instances of demo');
+    const id = batchIdIn(first.json.markdown.text)!;
+    const redelivered = await dingtalk('scale-out demo 2 for 2h', { msgId: 'msg-ding-1' });
+    expect(batchIdIn(redelivered.json.markdown.text)).toBe(id);
+    expect(ledger()).toHaveLength(2);
+    s.clock.advance(10_000);
+    await runSweep();
+    await runSweep();
+    const replies = received.filter((r) => r.path === '/ding/msg-ding-1');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatchObject({ msgtype: 'markdown', markdown: { title: `Batch ${id}: all 2 demo instances are Running` } });
+  });
+
+  it('answers 401 to a wrong sign, and refuses an unknown conversation in the chat', async () => {
+    expect((await dingtalk('scale-out demo 1', { secret: 'wrong' })).statusCode).toBe(401);
+    const elsewhere = await dingtalk('scale-out demo 1', { conversationId: 'cid-random' });
+    expect(elsewhere.json.markdown.text).toContain("not on this bot's list");
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+  });
+});
+
+// ----------------------------------------------------------------------------------------------- Feishu
+
+function feishu(plain: unknown, opts: { key?: string } = {}) {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', createHash('sha256').update(FEISHU_KEY).digest(), iv);
+  const encrypt = Buffer.concat([iv, cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]).toString('base64');
+  const body = JSON.stringify({ encrypt });
+  const ts = nowSeconds();
+  const nonce = randomBytes(8).toString('hex');
+  const sig = createHash('sha256').update(`${ts}${nonce}${opts.key ?? FEISHU_KEY}${body}`).digest('hex');
+  return call(deps, 'POST', '/chatops/feishu', {
+    raw: body,
+    headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': sig },
+  });
+}
+
+const feishuMessage = (eventId: string, text: string) => ({
+  schema: '2.0',
+  header: { event_id: eventId, event_type: 'im.message.receive_v1', token: FEISHU_TOKEN, create_time: String(Date.now()), app_id: 'cli_x', tenant_key: 't' },
+  event: {
+    sender: { sender_id: { open_id: 'ou_alice' }, sender_type: 'user' },
+    message: { message_id: `om_${eventId}`, chat_id: 'oc_ops', message_type: 'text', content: JSON.stringify({ text: `@_user_1 ${text}` }), mentions: [{ key: '@_user_1', name: 'ecs-bot' }] },
+  },
+});
+
+describe('POST /chatops/feishu', () => {
+  it('answers the encrypted url_verification challenge', async () => {
+    const res = await feishu({ challenge: 'challenge-123', token: FEISHU_TOKEN, type: 'url_verification' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({ challenge: 'challenge-123' });
+  });
+
+  it('answers 200 {} to an encrypted message, acknowledges through the bot webhook, and starts the batch once', async () => {
+    const res = await feishu(feishuMessage('ev-1', 'scale-out demo 1 for 1h'));
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({});
+    const again = await feishu(feishuMessage('ev-1', 'scale-out demo 1 for 1h'));
+    expect(again.json).toEqual({});
+    expect(ledger()).toHaveLength(1);
+    const acks = received.filter((r) => r.path === '/feishu-bot');
+    expect(acks).toHaveLength(2);
+    expect(acks[0]!.body.msg_type).toBe('text');
+    expect(acks[0]!.body.content.text).toContain('Starting 1 instance of demo');
+    s.clock.advance(10_000);
+    await runSweep();
+    const final = received.filter((r) => r.path === '/feishu-bot').slice(2);
+    expect(final).toHaveLength(1);
+    expect(final[0]!.body.content.text).toContain('the demo instance is Running');
+  });
+
+  it('answers 401 to a wrong signature and creates nothing', async () => {
+    const res = await feishu(feishuMessage('ev-2', 'scale-out demo 1'), { key: 'wrong-key' });
+    expect(res.statusCode).toBe(401);
+    expect(ledger()).toHaveLength(0);
+    expect(received).toHaveLength(0);
+  });
+});
