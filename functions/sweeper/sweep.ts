@@ -1,4 +1,5 @@
 import { isTerminal, type Batch } from '../core/batch';
+import { deliverChatNotify } from '../core/chat-notify';
 import { StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
 import type { Deps, DueEntry, InstanceView } from '../core/ports';
@@ -205,6 +206,7 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
     b = await deliverCallback(deps, b);
     if (b.callback?.state === 'delivered') summary.notified++;
   }
+  b = await deliverChatNotify(deps, b); // the chat reply of a chat-started batch, when due (core/chat-notify.ts)
   return b;
 }
 
