@@ -6,8 +6,11 @@ import { CloudEnvSchema, parseEnv } from '../cloud/env';
 import { jsonLog } from '../cloud/log';
 import { realSleep } from '../cloud/retry';
 import { httpPoster } from '../cloud/webhook';
+import { isTerminal } from '../core/batch';
+import { loadProfiles } from '../core/profile-config';
 import { systemClock } from '../core/time';
 import { parseSweeperEvent } from './payload';
+import { submitScheduled } from './schedule';
 import { sweep, watch, type SweepDeps } from './sweep';
 
 const SweeperEnvSchema = z.object({
@@ -16,11 +19,15 @@ const SweeperEnvSchema = z.object({
   SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** Seconds kept free at the end of an invocation so no batch is left half-updated. */
   SWEEP_SAFETY_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  /** Instances one schedule (timer trigger) may start in any 24 hours. */
+  SCHEDULE_DAILY_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1000),
 });
 
 // Cold start: configuration is read and checked once; a bad value stops the function here, by name.
 const cloudEnv = parseEnv(CloudEnvSchema, process.env);
 const env = parseEnv(SweeperEnvSchema, process.env);
+// Schedules name launch profiles, read like the api's (LAUNCH_PROFILES or LAUNCH_PROFILES_FILE).
+const profiles = loadProfiles(process.env);
 const post = httpPoster();
 
 interface FcContext {
@@ -57,5 +64,16 @@ export async function handler(event: unknown, context: FcContext) {
   };
   const p = parsed.payload;
   if (p.action === 'sweep') return { ok: true, summary: await sweep(deps, stopBy) };
+  if (p.action === 'submit') {
+    const outcome = await submitScheduled(
+      // The submission lease outlives this invocation, so no sweep takes the batch over while we submit it.
+      { ...deps, profiles, dailyLimit: env.SCHEDULE_DAILY_LIMIT, submitLeaseMs: timeoutMs + 60_000, submitter: deps.owner },
+      p,
+      parsed.trigger!,
+    );
+    if (!outcome.ok || outcome.replayed || isTerminal(outcome.status)) return outcome;
+    // Watch the new batch here, as the api's fast path does, until it ends or the budget runs low.
+    return { ...outcome, watch: await watch(deps, outcome.batchId, stopBy, realSleep) };
+  }
   return { ok: true, watch: await watch(deps, p.batchId, stopBy, realSleep) };
 }

@@ -1,9 +1,33 @@
 import { z } from 'zod';
+import { parseIsoDuration } from '../core/time';
+
+/**
+ * A scheduled scale-out (an extra timer trigger's payload): `{"action":"submit","profile":"demo","amount":2,
+ * "releaseAfter":"PT9H"}` or `"releaseAt":"18:00"`, a wall-clock time in the profile's time zone.
+ */
+export const SubmitPayloadSchema = z
+  .strictObject({
+    action: z.literal('submit'),
+    profile: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a launch profile name'),
+    amount: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+    releaseAfter: z
+      .string()
+      .max(32)
+      .refine((d) => parseIsoDuration(d) !== undefined, 'must be an ISO 8601 duration such as PT9H')
+      .optional(),
+    releaseAt: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day HH:MM such as 18:00 (the profile\'s time zone)')
+      .optional(),
+  })
+  .refine((p) => p.releaseAfter === undefined || p.releaseAt === undefined, { path: ['releaseAt'], message: 'give at most one of "releaseAt" or "releaseAfter"' });
+export type SubmitPayload = z.infer<typeof SubmitPayloadSchema>;
 
 /** What the sweeper may be asked to do, from a timer payload or an async invocation body. */
 export const SweeperPayloadSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('sweep') }),
   z.strictObject({ action: z.literal('watch'), batchId: z.string().regex(/^b-[0-9a-f]{24}$/) }),
+  SubmitPayloadSchema,
 ]);
 export type SweeperPayload = z.infer<typeof SweeperPayloadSchema>;
 
@@ -42,6 +66,14 @@ export function parseSweeperEvent(event: unknown): ParsedEvent {
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     return { ok: false, error: `payload.${i.path.join('.') || 'action'}: ${i.message}` };
+  }
+  if (parsed.data.action === 'submit') {
+    // The trigger's name and time are the idempotency key: without them a retried event would launch twice.
+    if (!trigger) return { ok: false, error: 'payload.action: submit comes only from a timer trigger (its name and time make it idempotent)' };
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(trigger.name)) return { ok: false, error: 'triggerName: must be 1-128 letters, digits, _ or -' };
+    if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(trigger.time) || Number.isNaN(Date.parse(trigger.time))) {
+      return { ok: false, error: 'triggerTime: must be an ISO 8601 time' };
+    }
   }
   return { ok: true, payload: parsed.data, ...(trigger ? { trigger } : {}) };
 }
