@@ -32,10 +32,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { bootSeconds?: number } = {}): Promise<Stack> {
+export async function startStack(opts: { bootSeconds?: number; seed?: number } = {}): Promise<Stack> {
   const clock = new AdjustableClock();
-  const ecsEmu = await startEcsEmulator({ clock, bootSeconds: opts.bootSeconds ?? 5, seed: 7, log: () => undefined });
-  const tsEmu = await startTablestoreEmulator({ clock, seed: 7, log: () => undefined });
+  const ecsEmu = await startEcsEmulator({ clock, bootSeconds: opts.bootSeconds ?? 5, seed: opts.seed ?? 7, log: () => undefined });
+  const tsEmu = await startTablestoreEmulator({ clock, seed: opts.seed ?? 7, log: () => undefined });
   const ts = new Tablestore(CREDS, { endpoint: tsEmu.url, instanceName: 'local', timeoutMs: 1_500, retry: { name: 'test-ots', ...FAST } });
   const tables = tableNames('t_');
   await setupTables(ts, tables);
