@@ -109,7 +109,10 @@ export function nextLook(b: Batch, now: number): number | undefined {
   if (isTerminal(b.status)) return b.callback && (b.callback.state === 'waiting' || b.callback.state === 'pending') ? (b.callback.nextAttemptAt ?? now) : needsRelease(b) ? now + 30_000 : undefined;
   const failures = b.failures ?? 0;
   const base = b.status === 'SUBMITTING' ? 10_000 : 5_000;
-  return Math.min(b.deadlineAt + 1_000, now + Math.min(300_000, base * 2 ** Math.min(failures, 6)));
+  const later = now + Math.min(300_000, base * 2 ** Math.min(failures, 6));
+  // Look just after the deadline so the batch ends on time. Once the deadline is behind us, keep the backoff:
+  // pinning to a past deadline made a batch that cannot be looked at (ECS down) due again at every sweep.
+  return b.deadlineAt + 1_000 > now ? Math.min(b.deadlineAt + 1_000, later) : later;
 }
 
 export const needsRelease = (b: Batch) => b.status === 'CANCELLED' && b.cancel?.release === true && b.cancel.released !== true;

@@ -1,6 +1,6 @@
 import { isTerminal, type Batch } from '../core/batch';
 import { deliverChatNotify } from '../core/chat-notify';
-import { StoreError, VersionConflict } from '../core/errors';
+import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
 import type { Deps, DueEntry, InstanceView } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
@@ -185,17 +185,26 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
   if (b.status === 'SUBMITTING') {
     b = await driveSubmission(deps, b);
   } else if (b.status === 'PENDING' && observed) {
-    if (observed.failed.has(b.spec.region)) throw observed.failed.get(b.spec.region);
-    const r = reconcile(b, observed.seen, deps.clock.now(), deps.reconcile ?? DEFAULT_RECONCILE);
-    b = await deps.store.saveBatch(r.batch);
-    if (r.start.length > 0) {
-      const results = await deps.ecs.startInstances(b.spec.region, r.start);
-      summary.started += results.filter((x) => x.ok).length;
+    const failed = observed.failed.get(b.spec.region);
+    const now = deps.clock.now();
+    if (failed !== undefined) {
+      // An outage may pass: back off and look again. A refusal (a region ECS does not know, a key that may
+      // not describe) will not; past the deadline the batch ends TIMED_OUT with ECS's reason instead of being
+      // looked at forever.
+      if (!(failed instanceof EcsError) || failed.transient || now < b.deadlineAt) throw failed;
+      b = await deps.store.saveBatch({ ...b, status: 'TIMED_OUT', endedAt: now, updatedAt: now, error: { code: failed.code, message: failed.message, ...(failed.requestId ? { requestId: failed.requestId } : {}) } });
+    } else {
+      const r = reconcile(b, observed.seen, now, deps.reconcile ?? DEFAULT_RECONCILE);
+      b = await deps.store.saveBatch(r.batch);
+      if (r.start.length > 0) {
+        const results = await deps.ecs.startInstances(b.spec.region, r.start);
+        summary.started += results.filter((x) => x.ok).length;
+      }
+      if (b.status === 'SUBMITTING') b = await driveSubmission(deps, b); // replacements for lost instances
     }
-    if (b.status === 'SUBMITTING') b = await driveSubmission(deps, b); // replacements for lost instances
   }
   if (needsRelease(b)) {
-    await deps.ecs.deleteInstances(b.spec.region, b.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId));
+    await releaseInstances(deps, b);
     b = await deps.store.saveBatch({ ...b, cancel: { ...b.cancel!, released: true }, updatedAt: deps.clock.now() });
   }
   if (isTerminal(b.status) && !wasTerminal) {
@@ -208,6 +217,21 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
   }
   b = await deliverChatNotify(deps, b); // the chat reply of a chat-started batch, when due (core/chat-notify.ts)
   return b;
+}
+
+/** Delete a cancelled batch's instances. Instances still Pending make ECS refuse: the sweep backs off and retries. */
+async function releaseInstances(deps: SweepDeps, b: Batch): Promise<void> {
+  const region = b.spec.region;
+  const ids = b.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId);
+  try {
+    await deps.ecs.deleteInstances(region, ids);
+  } catch (e) {
+    if (!(e instanceof EcsError && e.kind === 'notFound')) throw e;
+    // DeleteInstances is all or nothing, and one id ECS no longer knows (vanished, reclaimed, auto-released)
+    // refused the whole call at every retry, so the rest were never released. Delete the ones ECS still knows.
+    const known = [...(await deps.ecs.describeInstances(region, ids)).keys()];
+    if (known.length > 0) await deps.ecs.deleteInstances(region, known);
+  }
 }
 
 /** At least once: the delivery id lets the receiver drop repeats. The outcome is recorded on the batch. */

@@ -169,6 +169,12 @@ describe('nextLook', () => {
     expect(nextLook(b, b.deadlineAt - 2 * SEC)).toBe(b.deadlineAt + SEC);
   });
 
+  it('keeps backing off once the deadline has passed, instead of looking at every sweep', () => {
+    const b = pending(['i-a'], { failures: 3 });
+    const now = b.deadlineAt + 600 * SEC;
+    expect(nextLook(b, now)).toBe(now + 40 * SEC);
+  });
+
   it('for an ended batch: at the next callback attempt, soon for a pending release, else never', () => {
     const ended = pending(['i-a'], { status: 'RUNNING' });
     expect(nextLook(ended, T0)).toBeUndefined();

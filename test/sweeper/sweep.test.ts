@@ -169,4 +169,25 @@ describe('sweep', () => {
     expect((await s.store.getBatch(id))!.status).toBe('CANCELLED');
     expect(queueRows(s, id)).toHaveLength(0);
   });
+
+  it('releases the rest of a cancelled batch when one of its instances is already gone', async () => {
+    const { id, json } = await submit(s, { amount: 3 });
+    s.clock.advance(BOOT);
+    s.ecsEmu.control.vanish({ instanceIds: [json.instances[2].instanceId] });
+    const res = await call(appDeps(s), 'POST', `/batches/${id}/cancel`, { token: TOKENS.admin, body: { release: true } });
+    expect(res.json.cancel.released).toBe(false); // DeleteInstances is all or nothing: one unknown id refuses it
+    await sweepUntil(s, async () => (await s.store.getBatch(id))!.cancel?.released === true, { stepMs: 31_000, max: 3 });
+    expect(ledger(s).map((i) => i.fate)).toEqual(['deleted', 'deleted', 'vanished']);
+    expect(queueRows(s, id)).toHaveLength(0);
+  });
+
+  it('ends TIMED_OUT a batch ECS refuses to describe once its deadline has passed, instead of retrying forever', async () => {
+    const { id } = await recordPending(s, ['i-nowhere1'], { spec: { ...demoSpec, region: 'cn-nowhere' }, deadlineAt: s.clock.now() + 120_000 });
+    const sweeps = await sweepUntil(s, ended(s, id), { stepMs: 60_000, max: 8 });
+    expect(sweeps.length).toBeGreaterThan(2); // it kept trying until the deadline
+    const b = (await s.store.getBatch(id))!;
+    expect(b).toMatchObject({ status: 'TIMED_OUT', error: { code: 'InvalidRegionId.NotFound' } });
+    expect(b.endedAt).toBeGreaterThanOrEqual(b.deadlineAt);
+    expect(queueRows(s, id)).toHaveLength(0);
+  });
 });
