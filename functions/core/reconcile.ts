@@ -106,7 +106,13 @@ function addReplacements(b: Batch, missing: number, now: number): Batch {
 
 /** When to look at a batch again: soon while instances boot, backing off while nothing changes. */
 export function nextLook(b: Batch, now: number): number | undefined {
-  if (isTerminal(b.status)) return b.callback && (b.callback.state === 'waiting' || b.callback.state === 'pending') ? (b.callback.nextAttemptAt ?? now) : needsRelease(b) ? now + 30_000 : undefined;
+  if (isTerminal(b.status)) {
+    // The earliest of what an ended batch still owes: its callback, its chat reply (a retry of either was
+    // otherwise never scheduled when the other was absent) and the release of a cancelled batch.
+    const owed = [b.callback, b.notify].filter((d) => d !== undefined && (d.state === 'waiting' || d.state === 'pending')).map((d) => d!.nextAttemptAt ?? now);
+    if (needsRelease(b)) owed.push(now + 30_000);
+    return owed.length > 0 ? Math.min(...owed) : undefined;
+  }
   const failures = b.failures ?? 0;
   const base = b.status === 'SUBMITTING' ? 10_000 : 5_000;
   const later = now + Math.min(300_000, base * 2 ** Math.min(failures, 6));

@@ -1,5 +1,5 @@
 import { isTerminal, type Batch } from '../core/batch';
-import { deliverChatNotify } from '../core/chat-notify';
+import { chatNotifyDue, deliverChatNotify } from '../core/chat-notify';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
 import type { Deps, DueEntry, InstanceView } from '../core/ports';
@@ -147,7 +147,7 @@ async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summ
 
 function hasWork(b: Batch, now: number): boolean {
   if (!isTerminal(b.status)) return true;
-  return callbackDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
+  return callbackDue(b, Number.POSITIVE_INFINITY) || chatNotifyDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
 }
 
 /** What DescribeInstances said, and the regions where it failed (their batches wait for a later sweep). */
