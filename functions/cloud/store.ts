@@ -19,6 +19,8 @@ export function tableNames(prefix: string): TableNames {
 /** Due-queue shards: the sweeper range-reads each; a random batch id spreads batches evenly. */
 export const QUEUE_SHARDS = 8;
 const DAY_MS = 86_400_000;
+/** The daily allowance is counted in 10-minute buckets. */
+const BUCKET_MS = 600_000;
 
 export function shardOf(batchId: string): number {
   let h = 0;
@@ -33,7 +35,7 @@ const newWriteId = () => randomBytes(8).toString('hex');
  *   batches      [id]                       version, status, owner, writeId, doc (the batch as JSON)
  *   queue        [shard, dueAt, batchId]    one row per batch that needs a look at dueAt
  *   owner_index  [owner, rank, batchId]     rank = MAX - createdAt, so a forward range is newest first
- *   usage        [owner]                    version, ledger (rolling 24 h allowance)
+ *   usage        [owner, key]               b:<batch> markers and m:<bucket> counters (rolling 24 h allowance)
  */
 export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchStore {
   async function readBatchRow(id: string): Promise<{ batch: Batch; writeId?: string } | undefined> {
@@ -209,32 +211,40 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
     },
 
     async reserveDaily(owner, batchId, amount, limit, now) {
-      // Read-modify-write of the owner's ledger, conditional on its version, so two concurrent requests
-      // cannot both spend the last of the allowance.
-      for (let attempt = 0; attempt < 8; attempt++) {
-        const res = await ts.call<{ row?: unknown }>('getRow', { tableName: names.usage, primaryKey: [{ owner }], maxVersions: 1 });
-        const row = readRow(res.row);
-        const version = row ? toNumber(row.columns.version) : 0;
-        const ledger = Ledger.safeParse(row ? JSON.parse(String(row.columns.ledger ?? '[]')) : []);
-        const entries = (ledger.success ? ledger.data : []).filter(([at]) => at > now - DAY_MS);
-        if (entries.some(([, id]) => id === batchId)) return true;
-        const used = entries.reduce((sum, [, , n]) => sum + n, 0);
-        if (used + amount > limit) return false;
-        entries.push([now, batchId, amount]);
-        try {
-          await ts.call('putRow', {
-            tableName: names.usage,
-            condition: row ? condition('EXPECT_EXIST', columnEquals('version', long(version))) : condition('EXPECT_NOT_EXIST'),
-            primaryKey: [{ owner }],
-            attributeColumns: [{ version: long(version + 1) }, { ledger: JSON.stringify(entries) }],
-          });
-          return true;
-        } catch (e) {
-          if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
-          // Someone else (or our own applied-but-unanswered attempt) wrote: read again.
-        }
+      // No read-modify-write of one hot row (200 concurrent requests from one token would fight over
+      // it): a marker per batch makes the reservation once-only, and atomic INCREMENTs of 10-minute
+      // counters make the sum. Timeline of a reservation:
+      //   1. put [owner, "b:<batch>"] if absent; present = already counted, done;
+      //   2. INCREMENT the current bucket by amount (atomic: concurrent increments all count);
+      //   3. sum the buckets of the last 24 h; over the limit = undo 2 and 1 and refuse.
+      // Two requests that both push the sum over both refuse: the allowance is never overspent.
+      // A crash between 1 and 2 under-counts that one batch; a retried INCREMENT may over-count.
+      const marker = [{ owner }, { key: `b:${batchId}` }];
+      try {
+        await ts.call('putRow', { tableName: names.usage, condition: condition('EXPECT_NOT_EXIST'), primaryKey: marker, attributeColumns: [{ amount: long(amount) }] });
+      } catch (e) {
+        if (e instanceof StoreError && e.kind === 'conflict') return true;
+        throw e;
       }
-      throw new StoreError('unavailable', 'UsageContention', 'could not record usage: too much contention');
+      const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+      const counter = [{ owner }, { key: `m:${String(bucket).padStart(15, '0')}` }];
+      const bump = (n: number) =>
+        ts.call('updateRow', { tableName: names.usage, condition: condition('IGNORE'), primaryKey: counter, updateOfAttributeColumns: [{ INCREMENT: [{ n: long(n) }] }] });
+      await bump(amount);
+      const from = String(Math.floor((now - DAY_MS) / BUCKET_MS + 1) * BUCKET_MS).padStart(15, '0');
+      const page = await ts.call<{ rows: unknown[] }>('getRange', {
+        tableName: names.usage,
+        direction: TS.Direction.FORWARD,
+        inclusiveStartPrimaryKey: [{ owner }, { key: `m:${from}` }],
+        exclusiveEndPrimaryKey: [{ owner }, { key: 'm;' }],
+        limit: 500,
+        maxVersions: 1,
+      });
+      const used = page.rows.map(readRow).reduce((sum, r) => sum + (r ? toNumber(r.columns.n) || 0 : 0), 0);
+      if (used <= limit) return true;
+      await bump(-amount);
+      await ts.call('deleteRow', { tableName: names.usage, condition: condition('IGNORE'), primaryKey: marker });
+      return false;
     },
   };
 
@@ -262,7 +272,6 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
   return store;
 }
 
-const Ledger = z.array(z.tuple([z.number(), z.string(), z.number()]));
 const Cursor = z.object({ r: z.number().int(), b: z.string().max(64) });
 
 function encodeCursor(c: { r: number; b: string }): string {
@@ -288,7 +297,7 @@ export async function setupTables(ts: Tablestore, names: TableNames): Promise<st
     [names.batches, [{ name: 'id', type: 'STRING' }]],
     [names.queue, [{ name: 'shard', type: 'INTEGER' }, { name: 'dueAt', type: 'INTEGER' }, { name: 'batchId', type: 'STRING' }]],
     [names.index, [{ name: 'owner', type: 'STRING' }, { name: 'rank', type: 'INTEGER' }, { name: 'batchId', type: 'STRING' }]],
-    [names.usage, [{ name: 'owner', type: 'STRING' }]],
+    [names.usage, [{ name: 'owner', type: 'STRING' }, { name: 'key', type: 'STRING' }]],
   ];
   const created: string[] = [];
   for (const [tableName, primaryKey] of specs) {

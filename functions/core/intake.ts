@@ -1,6 +1,7 @@
 import { isTerminal, type Batch, type ChatNotifyState, type EcsFailure } from './batch';
 import { EcsError, StoreError, VersionConflict } from './errors';
 import { planBatch } from './plan';
+import { nextLook } from './reconcile';
 import type { Deps } from './ports';
 import type { LaunchSpec } from './profile';
 import type { BatchRequest } from './request';
@@ -81,12 +82,12 @@ export async function intake(deps: IntakeDeps, input: IntakeInput): Promise<Inta
 
   try {
     batch = await driveSubmission(deps, batch);
-    const later = deps.clock.now();
-    // Hand over to the sweeper: soon for a batch to watch or re-drive, now for an ended one to notify.
-    const dueAt = isTerminal(batch.status) ? later : later + (batch.status === 'SUBMITTING' ? 10_000 : 5_000);
+    // Hand over to the sweeper by the same rule it reschedules with: soon for a batch to watch or
+    // re-drive, now for an ended one that still owes a callback or chat reply, never for one that owes nothing.
+    const next = nextLook(batch, deps.clock.now());
     const from = batch.dueAt;
-    batch = await deps.store.saveBatch({ ...batch, lease: undefined, dueAt });
-    await deps.store.moveDue(batch.id, from, isTerminal(batch.status) && !batch.callback ? undefined : batch.dueAt);
+    batch = await deps.store.saveBatch({ ...batch, lease: undefined, dueAt: next ?? batch.dueAt });
+    await deps.store.moveDue(batch.id, from, next);
   } catch (e) {
     // The batch and its queue entry exist: whatever happened, the sweeper finishes the job.
     if (!(e instanceof EcsError || e instanceof StoreError || e instanceof VersionConflict)) throw e;
