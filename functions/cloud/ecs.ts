@@ -1,11 +1,13 @@
-import Ecs, * as $Ecs from '@alicloud/ecs20140526';
 import { Config } from '@alicloud/openapi-core/dist/utils';
 import { z } from 'zod';
 import type { EcsPort, InstanceView, RunCall } from '../core/ports';
 import { EcsError } from '../core/errors';
 import { toEcsTime } from '../core/time';
 import { classifyEcsError } from './ecs-errors';
+import * as $Ecs from './ecs-client';
+import { EcsRpcClient } from './ecs-client';
 import { credentialsKey, type Credentials } from './credentials';
+import { mapLimited, TokenBucket, type RateOptions } from './rate';
 import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
 
 export interface EcsAdapterOptions {
@@ -20,16 +22,42 @@ export interface EcsAdapterOptions {
    */
   retry?: RetryPolicy;
   sleep?: Sleep;
+  /**
+   * The pace of all our ECS calls in a region with these credentials, shared by every adapter of this
+   * process (a sweep's concurrent batches, and warm invocations after it).
+   */
+  rate?: RateOptions;
+  /** Pages (100 ids each) of one Describe/Start/Delete in flight at once. */
+  pageConcurrency?: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { name: 'ecs-transient', attempts: 4, baseMs: 500, maxMs: 8_000 };
+/**
+ * A conservative share of an account's ECS API rate. Going over it is not fatal: ECS answers
+ * Throttling with `x-acs-retry-after` and the bucket then holds every call of ours until that time.
+ */
+export const DEFAULT_RATE: RateOptions = { perSecond: 20, burst: 10 };
+const DEFAULT_PAGE_CONCURRENCY = 4;
 /** The tag that ties every instance to its batch, so an operator can always find who created it. */
 export const BATCH_TAG = 'ecs-batch:batch';
 
-type EcsClient = InstanceType<typeof Ecs>;
+type EcsClient = EcsRpcClient;
 
 // Clients survive warm invocations; keyed by credentials because STS credentials rotate.
 const clients = new Map<string, EcsClient>();
+// Buckets too, keyed by the account (access key id), not the rotating secret: the quota is the account's.
+const buckets = new Map<string, TokenBucket>();
+
+function bucketFor(key: string, rate: RateOptions): TokenBucket {
+  const k = `${key}|${rate.perSecond}|${rate.burst ?? ''}`;
+  let b = buckets.get(k);
+  if (!b) {
+    if (buckets.size > 32) buckets.clear();
+    b = new TokenBucket(rate);
+    buckets.set(k, b);
+  }
+  return b;
+}
 
 export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions = {}): EcsPort {
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -40,7 +68,7 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
     let c = clients.get(key);
     if (!c) {
       if (clients.size > 32) clients.clear();
-      c = new Ecs(
+      c = new EcsRpcClient(
         new Config({
           accessKeyId: credentials.accessKeyId,
           accessKeySecret: credentials.accessKeySecret,
@@ -57,16 +85,28 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
     return c;
   }
 
-  const call = <T>(f: () => Promise<T>) =>
-    withRetry(
+  const pages = options.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY;
+  const rate = options.rate ?? DEFAULT_RATE;
+
+  /** One ECS call: paced by the region's bucket, retried on transient errors; Throttling pauses the bucket. */
+  const call = <T>(region: string, f: (c: EcsClient) => Promise<T>) => {
+    const bucket = bucketFor(`${region}|${options.endpoint ?? ''}|${credentials.accessKeyId}`, rate);
+    return withRetry(
       retry,
-      f,
+      async () => {
+        await bucket.take();
+        return f(client(region));
+      },
       (raw) => {
         const error = classifyEcsError(raw);
+        if (error.kind === 'throttled') bucket.pause(error.retryAfterMs ?? 1_000);
         return { retryable: error.transient, retryAfterMs: error.retryAfterMs, error };
       },
       sleep,
     );
+  };
+
+  const pagesOf = (ids: readonly string[]) => Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => [...ids.slice(i * 100, i * 100 + 100)]);
 
   function runRequest(c: RunCall, dryRun: boolean): $Ecs.RunInstancesRequest {
     const { spec, offering } = c;
@@ -102,7 +142,7 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
 
   return {
     async runInstances(c) {
-      const res = await call(() => client(c.spec.region).runInstances(runRequest(c, false)));
+      const res = await call(c.spec.region, (e) => e.runInstances(runRequest(c, false)));
       const ids = RunAnswer.safeParse(res.body);
       if (!ids.success) throw new EcsError('unavailable', 'MalformedAnswer', 'RunInstances answered without instance ids', res.body?.requestId);
       return ids.data.instanceIdSets.instanceIdSet;
@@ -110,7 +150,7 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
 
     async dryRunInstances(c) {
       try {
-        await call(() => client(c.spec.region).runInstances(runRequest(c, true)));
+        await call(c.spec.region, (e) => e.runInstances(runRequest(c, true)));
       } catch (e) {
         if (e instanceof EcsError && e.code === 'DryRunOperation') return;
         throw e;
@@ -120,15 +160,14 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
 
     async describeInstances(region, ids) {
       const found = new Map<string, InstanceView>();
-      for (let i = 0; i < ids.length; i += 100) {
-        const page = ids.slice(i, i + 100);
-        const res = await call(() =>
-          client(region).describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: region, instanceIds: JSON.stringify(page), pageSize: 100 })),
-        );
+      // Pages go out concurrently (bounded, and paced by the bucket); any failed page fails the whole look.
+      await mapLimited(pagesOf(ids), pages, async (page) => {
+        const res = await call(region, (e) => e.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: region, instanceIds: JSON.stringify(page), pageSize: 100 })));
         const parsed = DescribeAnswer.safeParse(res.body);
         if (!parsed.success) throw new EcsError('unavailable', 'MalformedAnswer', 'DescribeInstances answer did not parse');
+        const asked = new Set(page);
         for (const inst of parsed.data.instances?.instance ?? []) {
-          if (!page.includes(inst.instanceId)) continue; // never trust an answer about ids we did not ask for
+          if (!asked.has(inst.instanceId)) continue; // never trust an answer about ids we did not ask for
           found.set(inst.instanceId, {
             instanceId: inst.instanceId,
             status: inst.status,
@@ -139,33 +178,28 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
             recycling: (inst.operationLocks?.lockReason ?? []).some((l) => l.lockReason === 'Recycling'),
           });
         }
-      }
+      });
       return found;
     },
 
     async startInstances(region, ids) {
-      const out: Array<{ instanceId: string; ok: boolean; code?: string }> = [];
-      for (let i = 0; i < ids.length; i += 100) {
-        const page = [...ids.slice(i, i + 100)];
-        const res = await call(() =>
-          client(region).startInstances(new $Ecs.StartInstancesRequest({ regionId: region, instanceId: page, batchOptimization: 'SuccessFirst' })),
-        );
+      const answered = await mapLimited(pagesOf(ids), pages, async (page) => {
+        const res = await call(region, (e) => e.startInstances(new $Ecs.StartInstancesRequest({ regionId: region, instanceId: page, batchOptimization: 'SuccessFirst' })));
         const parsed = StartAnswer.safeParse(res.body);
-        const answers = parsed.success ? (parsed.data.instanceResponses?.instanceResponse ?? []) : [];
-        for (const id of page) {
-          const a = answers.find((r) => r.instanceId === id);
+        const answers = new Map((parsed.success ? (parsed.data.instanceResponses?.instanceResponse ?? []) : []).map((r) => [r.instanceId, r]));
+        return page.map((id) => {
+          const a = answers.get(id);
           // No per-instance answer: treat as not started; the next look will tell.
-          out.push({ instanceId: id, ok: a !== undefined && (a.code === undefined || a.code === '200'), ...(a?.code && a.code !== '200' ? { code: a.code } : {}) });
-        }
-      }
-      return out;
+          return { instanceId: id, ok: a !== undefined && (a.code === undefined || a.code === '200'), ...(a?.code && a.code !== '200' ? { code: a.code } : {}) };
+        });
+      });
+      return answered.flat();
     },
 
     async deleteInstances(region, ids) {
-      for (let i = 0; i < ids.length; i += 100) {
-        const page = [...ids.slice(i, i + 100)];
-        await call(() => client(region).deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: region, instanceId: page, force: true })));
-      }
+      await mapLimited(pagesOf(ids), pages, (page) =>
+        call(region, (e) => e.deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: region, instanceId: page, force: true }))),
+      );
     },
   };
 }
