@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { readBody } from '../common/http';
 import { apiMinute } from './actions/common';
 import type { FaultRule, FaultRuleInput } from './faults';
+import type { RateLimit, RateLimitInput } from './rate-limit';
 import type { EcsRuntime } from './runtime';
 import { pastOnly, type InstanceStatus } from './store/lifecycle';
 import { fateOf, goneAt, statusOf, type Fate } from './store/state';
@@ -67,6 +68,23 @@ export class EcsControl {
 
   faults(): FaultRule[] {
     return this.rt.faults.list();
+  }
+
+  /** Gateway flow control: `{perSecond, burst?, action?}`; over it, calls get Throttling.User + x-acs-retry-after. */
+  rateLimit(input: RateLimitInput): RateLimit {
+    try {
+      return this.rt.rateLimits.set(input);
+    } catch (e) {
+      throw e instanceof z.ZodError ? new ControlError(z.prettifyError(e)) : e;
+    }
+  }
+
+  rateLimits(): RateLimit[] {
+    return this.rt.rateLimits.list();
+  }
+
+  clearRateLimits(): void {
+    this.rt.rateLimits.clear();
   }
 
   clearFaults(): void {
@@ -165,7 +183,7 @@ export class EcsControl {
     return this.rt.clock.now();
   }
 
-  /** Empty account, world stock and quota, no faults, no counters, no gateway skew. The clock is left alone. */
+  /** Empty account, world stock and quota, no faults or rate limits, no counters, no gateway skew. The clock is left alone. */
   reset(): void {
     this.rt.reset();
   }
@@ -221,6 +239,9 @@ const ROUTES: Record<string, Route> = {
   'GET /__control/faults': (c) => ({ faults: c.faults() }),
   'POST /__control/faults': (c, b) => c.addFault(b),
   'DELETE /__control/faults': (c) => (c.clearFaults(), {}),
+  'GET /__control/rate-limit': (c) => ({ rateLimits: c.rateLimits() }),
+  'POST /__control/rate-limit': (c, b) => c.rateLimit(b),
+  'DELETE /__control/rate-limit': (c) => (c.clearRateLimits(), {}),
   'GET /__control/stock': (c) => ({ stock: c.stock() }),
   'POST /__control/stock': (c, b) => ({ stock: c.setStock(b) }),
   'POST /__control/quota': (c, b) => (c.setQuota(b), {}),

@@ -3,6 +3,7 @@ import type { Clock } from '../common/clock';
 import type { ActionContext, EcsAction } from './actions/context';
 import { IdSource } from './ids';
 import { Faults } from './faults';
+import { RateLimits } from './rate-limit';
 import type { Params } from './params';
 import { timingsFor, type LifecycleTimings } from './store/lifecycle';
 import { loadSnapshot, saveSnapshot } from './store/persist';
@@ -13,6 +14,8 @@ import type { World } from './world';
 export class EcsRuntime {
   state: EcsState;
   readonly faults: Faults;
+  /** Flow control, off until a test or demo sets a limit. */
+  readonly rateLimits = new RateLimits();
   readonly ids: IdSource;
   readonly timings: LifecycleTimings;
   calls: Record<string, number> = {};
@@ -70,6 +73,7 @@ export class EcsRuntime {
   reset(): void {
     this.state = new EcsState(this.world);
     this.faults.clear();
+    this.rateLimits.clear();
     this.calls = {};
     this.gatewaySkewMs = 0;
     this.persist();

@@ -45,6 +45,10 @@ async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerRespon
   const handler = ACTIONS.get(action);
   if (!handler) return fail(ecsError('InvalidAction.NotFound', `Specified api "${action}" is not found in the local ECS emulator.`));
 
+  // Flow control comes before everything the service does: a throttled call is not processed.
+  const retryAfterMs = rt.rateLimits.take(action);
+  if (retryAfterMs !== undefined) return fail(new EcsError('Throttling.User', undefined, { 'x-acs-retry-after': String(retryAfterMs) }));
+
   const faults = rt.faults.pick(action);
   if (faults.latencyMs > 0) await sleep(faults.latencyMs);
   const outcome = faults.outcome?.kind;
