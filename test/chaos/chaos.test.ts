@@ -1,19 +1,12 @@
 import { chaosRun } from './harness';
-import { startStack, type Stack } from '../support/stack';
 
 /**
  * A small fixed-seed set of chaos runs (the large run is `npm run chaos`, figures in README).
  * Each run mixes cloud faults, overlapping sweepers and processes killed at random points.
  */
 describe('chaos', () => {
-  let s: Stack;
-  beforeAll(async () => {
-    s = await startStack({ seed: 1 });
-  });
-  afterAll(() => s.close());
-
   it.each([11, 12, 13])('seed %i: nothing doubled, nothing orphaned, nothing stuck, everyone told', async (seed) => {
-    const rep = await chaosRun({ seed, batches: 8, maxAmount: 150, crash: 0.04, faults: 1 }, s);
+    const rep = await chaosRun({ seed, batches: 8, maxAmount: 150, crash: 0.04, faults: 1 });
     expect(rep.problems).toEqual([]);
     expect({ duplicates: rep.duplicates, orphans: rep.orphans, stuck: rep.stuck, unnotified: rep.unnotified, inconsistent: rep.inconsistent }).toEqual({
       duplicates: 0,
