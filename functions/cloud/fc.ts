@@ -1,8 +1,8 @@
-import FC, * as $FC from '@alicloud/fc20230330';
 import { Config } from '@alicloud/openapi-core/dist/utils';
 import * as $dara from '@darabonba/typescript';
 import { Readable } from 'node:stream';
 import { credentialsKey, type Credentials } from './credentials';
+import * as $FC from './fc-client';
 
 /** Asynchronous self-invocation through the FC 3.0 API (the fast-path watch). */
 export interface Invoker {
@@ -10,7 +10,7 @@ export interface Invoker {
   invokeAsync(functionName: string, payload: unknown, taskId: string): Promise<void>;
 }
 
-type FcClient = InstanceType<typeof FC>;
+type FcClient = $FC.FcInvokeClient;
 const clients = new Map<string, FcClient>();
 
 export function fcInvoker(credentials: Credentials, where: { endpoint: string; protocol?: 'HTTP' | 'HTTPS'; region: string }): Invoker {
@@ -18,7 +18,7 @@ export function fcInvoker(credentials: Credentials, where: { endpoint: string; p
   let client = clients.get(key);
   if (!client) {
     if (clients.size > 16) clients.clear();
-    client = new FC(
+    client = new $FC.FcInvokeClient(
       new Config({
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.accessKeySecret,
