@@ -8,6 +8,7 @@ import { hashToken } from '../functions/api/auth';
 import { setupTables, tableNames } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
 import { buildFunctions } from './build';
+import { localChatEnv } from './chat';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', accessKeySecret: 'local-secret' };
 const ROOT = resolve(__dirname, '..');
@@ -87,6 +88,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       API_TOKENS: JSON.stringify([{ name: 'local', sha256: hashToken(o.token), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true }]),
       LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
       CALLBACK_SIGNING_SECRET: 'local-callback-secret',
+      // Chat-ops with local-only secrets, loopback reply URLs and an ACL for the local user, so that
+      // `npm run chat` works out of the box; the same variables in the environment override them.
+      ...localChatEnv(process.env),
       ...o.env,
     };
     const fc = await startLocalFc({

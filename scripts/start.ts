@@ -6,7 +6,7 @@ import { newToken, startLocalStack } from './local-stack';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { ephemeral: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('npm start [-- --ephemeral]   env: PORT, LOCAL_API_TOKEN, ECS_ENDPOINT, TABLESTORE_ENDPOINT, ECS_EMULATOR_BOOT_SECONDS, LOCAL_SWEEP_SECONDS');
+    console.log('npm start [-- --ephemeral]   env: PORT, LOCAL_API_TOKEN, ECS_ENDPOINT, TABLESTORE_ENDPOINT, ECS_EMULATOR_BOOT_SECONDS, LOCAL_SWEEP_SECONDS; chat-ops: see npm run chat -- --help');
     return;
   }
   const env = process.env;
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   const auth = env.LOCAL_API_TOKEN ? '$LOCAL_API_TOKEN' : token;
   console.log(`  curl -s -X POST ${stack.apiUrl}/batches -H "Authorization: Bearer ${auth}" -H 'Content-Type: application/json' -H 'Idempotency-Key: try-1' -d '{"profile":"demo","amount":3}'`);
   console.log(`  curl -s "${stack.apiUrl}/batches/<id>?wait=20" -H "Authorization: Bearer ${auth}"`);
+  const chatApi = stack.apiUrl === 'http://127.0.0.1:9000' ? '' : `LOCAL_API_URL=${stack.apiUrl} `;
+  console.log(`  ${chatApi}npm run chat -- dingtalk "scale-out demo 3 for 2h"   (or slack, feishu: signed as the platform would, replies printed)`);
   const stop = () => void stack.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
