@@ -79,7 +79,7 @@ export class EcsControl {
     }
   }
 
-  rateLimits(): RateLimit[] {
+  rateLimits(): Array<RateLimit & { throttled: number }> {
     return this.rt.rateLimits.list();
   }
 

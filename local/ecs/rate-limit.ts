@@ -26,6 +26,8 @@ interface Bucket {
   rule: RateLimit;
   tokens: number;
   at: number;
+  /** Calls this rule has throttled. */
+  throttled: number;
 }
 
 export class RateLimits {
@@ -37,12 +39,13 @@ export class RateLimits {
   set(input: RateLimitInput): RateLimit {
     const { action, perSecond, burst } = RateLimitSchema.parse(input);
     const rule = { action, perSecond, burst: burst ?? Math.max(1, Math.ceil(perSecond)) };
-    this.buckets.set(action, { rule, tokens: rule.burst, at: this.now() });
+    this.buckets.set(action, { rule, tokens: rule.burst, at: this.now(), throttled: 0 });
     return { ...rule };
   }
 
-  list(): RateLimit[] {
-    return [...this.buckets.values()].map((b) => ({ ...b.rule }));
+  /** The rules in force, each with how many calls it has throttled so far. */
+  list(): Array<RateLimit & { throttled: number }> {
+    return [...this.buckets.values()].map((b) => ({ ...b.rule, throttled: b.throttled }));
   }
 
   clear(): void {
@@ -57,7 +60,10 @@ export class RateLimits {
     for (const b of matching) {
       b.tokens = Math.min(b.rule.burst, b.tokens + ((t - b.at) * b.rule.perSecond) / 1000);
       b.at = t;
-      if (b.tokens < 1) waitMs = Math.max(waitMs ?? 0, Math.ceil(((1 - b.tokens) * 1000) / b.rule.perSecond));
+      if (b.tokens < 1) {
+        b.throttled++;
+        waitMs = Math.max(waitMs ?? 0, Math.ceil(((1 - b.tokens) * 1000) / b.rule.perSecond));
+      }
     }
     if (waitMs !== undefined) return Math.max(1, waitMs);
     for (const b of matching) b.tokens -= 1;

@@ -50,6 +50,7 @@ describe('rate limit through the gateway', () => {
     expect((e as { retryAfter: number }).retryAfter).toBeGreaterThan(0);
     expect((e as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(1000);
     expect(h.emulator.control.calls().DescribeInstances).toBe(3);
+    expect(h.emulator.control.rateLimits()).toEqual([{ action: '*', perSecond: 1, burst: 2, throttled: 1 }]);
   });
 
   it('is listed and cleared by the control API over HTTP, and reset clears it too', async () => {
