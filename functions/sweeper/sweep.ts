@@ -150,10 +150,14 @@ function hasWork(b: Batch, now: number): boolean {
   return callbackDue(b, Number.POSITIVE_INFINITY) || chatNotifyDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
 }
 
-/** What DescribeInstances said, and the regions where it failed (their batches wait for a later sweep). */
+/**
+ * What DescribeInstances said, the regions where it failed (their batches wait for a later sweep), and
+ * each PENDING batch of the other regions folded with it (its Stopped instances already asked to start).
+ */
 interface Observation {
   seen: Map<string, InstanceView>;
   failed: Map<string, unknown>;
+  folded: Map<string, Batch>;
 }
 
 async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSummary): Promise<Observation> {
@@ -177,7 +181,25 @@ async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSumm
       failed.set(region, e);
     }
   }
-  return { seen, failed };
+  // Fold every batch (pure), then start the Stopped instances of the whole sweep with one StartInstances
+  // per 100 ids per region rather than one call per batch. Each batch is under our lease, so no other
+  // sweeper starts the same instance; a start that fails is retried after the restart window.
+  const folded = new Map<string, Batch>();
+  const starts = new Map<string, string[]>();
+  for (const b of batches) {
+    if (b.status !== 'PENDING' || failed.has(b.spec.region)) continue;
+    const r = reconcile(b, seen, deps.clock.now(), deps.reconcile ?? DEFAULT_RECONCILE);
+    folded.set(b.id, r.batch);
+    if (r.start.length > 0) starts.set(b.spec.region, [...(starts.get(b.spec.region) ?? []), ...r.start]);
+  }
+  for (const [region, ids] of starts) {
+    try {
+      summary.started += (await deps.ecs.startInstances(region, ids)).filter((x) => x.ok).length;
+    } catch (e) {
+      deps.log.warn('start failed; retried after the restart window', { region, count: ids.length, error: e instanceof Error ? e : String(e) });
+    }
+  }
+  return { seen, failed, folded };
 }
 
 async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined, summary: SweepSummary): Promise<Batch> {
@@ -194,12 +216,8 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
       if (!(failed instanceof EcsError) || failed.transient || now < b.deadlineAt) throw failed;
       b = await deps.store.saveBatch({ ...b, status: 'TIMED_OUT', endedAt: now, updatedAt: now, error: { code: failed.code, message: failed.message, ...(failed.requestId ? { requestId: failed.requestId } : {}) } });
     } else {
-      const r = reconcile(b, observed.seen, now, deps.reconcile ?? DEFAULT_RECONCILE);
-      b = await deps.store.saveBatch(r.batch);
-      if (r.start.length > 0) {
-        const results = await deps.ecs.startInstances(b.spec.region, r.start);
-        summary.started += results.filter((x) => x.ok).length;
-      }
+      const folded = observed.folded.get(b.id);
+      if (folded) b = await deps.store.saveBatch(folded);
       if (b.status === 'SUBMITTING') b = await driveSubmission(deps, b); // replacements for lost instances
     }
   }

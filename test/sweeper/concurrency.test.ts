@@ -61,7 +61,9 @@ describe('four sweepers at once', () => {
     }
     expect(endedCount(summaries)).toBe(ids.length);
     expect([...spy.started].sort()).toEqual([...stopped].sort());
-    expect(s.ecsEmu.control.calls().StartInstances).toBe(3);
+    // Starts are coalesced per sweep: at most one call per sweeper that holds a batch with Stopped ones.
+    expect(s.ecsEmu.control.calls().StartInstances).toBeGreaterThanOrEqual(1);
+    expect(s.ecsEmu.control.calls().StartInstances).toBeLessThanOrEqual(3);
     expect(total(summaries, 'started')).toBe(stopped.length);
     await expectAllRunning(ids);
     expect(ledger(s)).toHaveLength(12);

@@ -60,6 +60,18 @@ describe('sweep', () => {
     expect(b.instances.every((i) => i.state === 'Running' && i.privateIp)).toBe(true);
   });
 
+  it('starts the Stopped instances of several batches with one StartInstances call', async () => {
+    const batches: string[] = [];
+    for (let k = 0; k < 3; k++) batches.push((await recordPending(s, await createStopped(s, 2))).id);
+    const spy = recordingStarts(s.ecs);
+    const first = await runSweep(s, { ecs: spy.ecs });
+    expect(first.claimed).toBe(3);
+    expect(first.started).toBe(6);
+    expect(s.ecsEmu.control.calls().StartInstances).toBe(1);
+    await sweepUntil(s, async () => (await Promise.all(batches.map((id) => ended(s, id)()))).every(Boolean), { deps: { ecs: spy.ecs }, stepMs: 3_000 });
+    expect(spy.started).toHaveLength(6);
+  });
+
   it('ends PARTIAL after the missing grace when an instance vanishes', async () => {
     const { id, json } = await submit(s, { amount: 3 });
     s.ecsEmu.control.vanish({ instanceIds: [json.instances[0].instanceId] });
