@@ -19,6 +19,8 @@ export function tableNames(prefix: string): TableNames {
 /** Due-queue shards: the sweeper range-reads each; a random batch id spreads batches evenly. */
 export const QUEUE_SHARDS = 8;
 const DAY_MS = 86_400_000;
+/** Named leases live in the usage table under this pseudo-owner (token names cannot contain '#'). */
+const LEASES = '#leases';
 /** The daily allowance is counted in 10-minute buckets. */
 const BUCKET_MS = 600_000;
 
@@ -245,6 +247,41 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
       await bump(-amount);
       await ts.call('deleteRow', { tableName: names.usage, condition: condition('IGNORE'), primaryKey: marker });
       return false;
+    },
+
+    async tryLease(name, owner, now, ms) {
+      // A conditional write on the lease row's version: of two takers that read the same version, one wins.
+      const key = [{ owner: LEASES }, { key: name }];
+      const res = await ts.call<{ row?: unknown }>('getRow', { tableName: names.usage, primaryKey: key, maxVersions: 1 });
+      const row = readRow(res.row);
+      const holder = row ? String(row.columns.holder) : undefined;
+      if (row && holder !== owner && toNumber(row.columns.until) > now) return false;
+      const version = row ? toNumber(row.columns.version) : 0;
+      try {
+        await ts.call('putRow', {
+          tableName: names.usage,
+          condition: row ? condition('EXPECT_EXIST', columnEquals('version', long(version))) : condition('EXPECT_NOT_EXIST'),
+          primaryKey: key,
+          attributeColumns: [{ holder: owner }, { until: long(now + ms) }, { version: long(version + 1) }],
+        });
+        return true;
+      } catch (e) {
+        if (e instanceof StoreError && e.kind === 'conflict') return false;
+        throw e;
+      }
+    },
+
+    async dropLease(name, owner) {
+      try {
+        await ts.call('updateRow', {
+          tableName: names.usage,
+          condition: condition('EXPECT_EXIST', columnEquals('holder', owner)),
+          primaryKey: [{ owner: LEASES }, { key: name }],
+          updateOfAttributeColumns: [{ PUT: [{ until: long(0) }] }],
+        });
+      } catch (e) {
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e; // someone else holds it now
+      }
     },
   };
 

@@ -67,6 +67,10 @@ export interface BatchStore {
    * Returns false (and records nothing) when it would exceed `limit`.
    */
   reserveDaily(owner: string, batchId: string, amount: number, limit: number, now: number): Promise<boolean>;
+  /** Take or renew the named lease (e.g. the one watcher) until now + ms; false if someone else holds it. */
+  tryLease(name: string, owner: string, now: number, ms: number): Promise<boolean>;
+  /** Give the lease up, if `owner` still holds it. */
+  dropLease(name: string, owner: string): Promise<void>;
 }
 
 export interface Log {

@@ -73,7 +73,8 @@ export async function handler(event: unknown, context: FcContext) {
     );
     if (!outcome.ok || outcome.replayed || isTerminal(outcome.status)) return outcome;
     // Watch the new batch here, as the api's fast path does, until it ends or the budget runs low.
-    return { ...outcome, watch: await watch(deps, outcome.batchId, stopBy, realSleep) };
+    return { ...outcome, watch: await watch(deps, stopBy, realSleep) };
   }
-  return { ok: true, watch: await watch(deps, p.batchId, stopBy, realSleep) };
+  // The batch id says who asked; the one watcher looks after every due batch.
+  return { ok: true, watch: await watch(deps, stopBy, realSleep) };
 }

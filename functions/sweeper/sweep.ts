@@ -77,35 +77,47 @@ export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSumma
   return summary;
 }
 
+/** The name of the one watcher's lease: many submissions, one fast loop. */
+export const WATCHER = 'watcher';
+const WATCH_LOOK_MS = 2_000;
+const WATCHER_LEASE_MS = 30_000;
+
+export interface WatchResult {
+  looks: number;
+  ended: Record<string, number>;
+  /** busy: another watcher holds the lease; idle: nothing left to look at soon; budget: time ran out. */
+  reason: 'busy' | 'idle' | 'budget';
+}
+
 /**
- * The fast path right after a submission: look at one batch every ~2 s, backing off toward 10 s, until it
- * ends or the invocation's budget runs low; then the timer takes over.
+ * The fast path after a submission: a sweep every ~2 s for as long as batches are due soon, so a batch is
+ * seen Running within seconds instead of at the next minute timer. Every submission asks for a watch, but
+ * only one runs at a time (a named lease): it sweeps ALL due batches together, one DescribeInstances per
+ * 100 ids, so fifty batches booting at once cost one describe a look, not fifty. When its budget runs low,
+ * or nothing is due within ten seconds, it stops and the timer carries on.
  */
-export async function watch(deps: SweepDeps, batchId: string, stopBy: number, sleep: (ms: number) => Promise<void>): Promise<{ status?: string; looks: number }> {
-  let delay = 2_000;
+export async function watch(deps: SweepDeps, stopBy: number, sleep: (ms: number) => Promise<void>): Promise<WatchResult> {
+  const ended: Record<string, number> = {};
   let looks = 0;
+  const hold = () => deps.store.tryLease(WATCHER, deps.owner, deps.clock.now(), WATCHER_LEASE_MS);
+  const dueSoon = async () => (await deps.store.dueEntries(deps.clock.now() + 10_000, 1)).length > 0;
+  if (!(await hold())) return { looks, ended, reason: 'busy' };
   for (;;) {
-    const summary = emptySummary();
+    const summary = await sweep(deps, stopBy);
     looks++;
-    const b = await guarded(deps, summary, batchId, async () => {
-      const current = await deps.store.getBatch(batchId);
-      if (!current) return undefined;
-      const entries = [{ shard: -1, dueAt: current.dueAt, batchId }];
-      const claimed = await claim(deps, batchId, entries, summary, true);
-      if (!claimed) return current;
-      try {
-        const seen = claimed.status === 'PENDING' ? await describeAll(deps, [claimed], summary) : undefined;
-        const done = await act(deps, claimed, seen, summary);
-        return await release(deps, done, entries);
-      } catch (e) {
-        await backOff(deps, claimed, entries).catch(() => undefined);
-        throw e;
-      }
-    });
-    if (!b || (isTerminal(b.status) && !callbackDue(b, Number.POSITIVE_INFINITY))) return { status: b?.status, looks };
-    if (deps.clock.now() + delay >= stopBy) return { status: b.status, looks };
-    await sleep(delay);
-    delay = Math.min(10_000, Math.round(delay * 1.5));
+    for (const [k, n] of Object.entries(summary.ended)) ended[k] = (ended[k] ?? 0) + n;
+    if (deps.clock.now() + WATCH_LOOK_MS >= stopBy) {
+      await deps.store.dropLease(WATCHER, deps.owner);
+      return { looks, ended, reason: 'budget' };
+    }
+    if (!(await dueSoon())) {
+      await deps.store.dropLease(WATCHER, deps.owner);
+      // Look once more after letting go: a watch that found us busy a moment ago has left its batch to us.
+      if (!(await dueSoon())) return { looks, ended, reason: 'idle' };
+      if (!(await hold())) return { looks, ended, reason: 'busy' };
+    }
+    await sleep(WATCH_LOOK_MS);
+    if (!(await hold())) return { looks, ended, reason: 'busy' };
   }
 }
 

@@ -152,14 +152,21 @@ describe('reconcile', () => {
 });
 
 describe('nextLook', () => {
-  it('looks again in 5 s while PENDING and 10 s while SUBMITTING', () => {
-    expect(nextLook(pending(['i-a']), T0)).toBe(T0 + 5 * SEC);
+  it('looks at a young PENDING batch every 2 s, then every tenth of its age, at most every 10 s', () => {
+    const b = pending(['i-a'], { deadlineAt: T0 + 3600 * SEC });
+    expect(nextLook(b, T0)! - T0).toBe(2 * SEC);
+    expect(nextLook(b, T0 + 10 * SEC)! - (T0 + 10 * SEC)).toBe(2 * SEC);
+    expect(nextLook(b, T0 + 50 * SEC)! - (T0 + 50 * SEC)).toBe(5 * SEC);
+    expect(nextLook(b, T0 + 600 * SEC)! - (T0 + 600 * SEC)).toBe(10 * SEC);
+  });
+
+  it('looks again in 10 s while SUBMITTING', () => {
     expect(nextLook(pending(['i-a'], { status: 'SUBMITTING' }), T0)).toBe(T0 + 10 * SEC);
   });
 
   it('backs off exponentially with failures, capped at 5 minutes', () => {
     const at = (failures: number) => nextLook(pending(['i-a'], { failures, deadlineAt: T0 + 3600 * SEC }), T0)! - T0;
-    expect([0, 1, 2, 3].map(at)).toEqual([5, 10, 20, 40].map((s) => s * SEC));
+    expect([0, 1, 2, 3].map(at)).toEqual([2, 10, 20, 40].map((s) => s * SEC));
     expect(at(6)).toBe(300 * SEC);
     expect(at(50)).toBe(300 * SEC);
   });
