@@ -15,6 +15,8 @@ export const CloudEnvSchema = z.object({
   /** `host:port` of the FC API (local runtime); unset = `<account>.<region>.fc.aliyuncs.com`. */
   FC_ENDPOINT: z.string().regex(/^[\w.-]+(:\d{1,5})?$/, 'must be host or host:port').optional(),
   ECS_RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** This function instance's share of the account's ECS API rate (calls per second, per region). */
+  ECS_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(20),
 });
 export type CloudEnv = z.infer<typeof CloudEnvSchema>;
 
