@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { authorize, parseCommand, PLATFORMS, receive, resolveUntil, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
 import type { ScaleOutCommand } from '../chatops/command';
 import {
@@ -59,6 +60,10 @@ export async function handleChat(deps: AppDeps, req: HttpRequest, parts: string[
   if (received.kind === 'ignored') return platform === 'slack' ? { statusCode: 200, headers: {}, body: '' } : json(200, {});
 
   const chat = received.request;
+  if (platform === 'dingtalk' && !(await signatureFirstUse(deps, req, chat.messageId))) {
+    deps.log.warn('chat webhook refused', { requestId: req.requestId, platform, reason: 'replayed_signature' });
+    throw new HttpError(401, 'unauthorized', 'this signature was already used by another message');
+  }
   let message: ChatMessage;
   try {
     message = await answer(deps, req, chat);
@@ -69,6 +74,18 @@ export async function handleChat(deps: AppDeps, req: HttpRequest, parts: string[
     message = { title: 'Something went wrong on my side', lines: ['Nothing new was started by this error. Try again in a minute; repeating the same message is safe.'], audience: 'requester' };
   }
   return respond(deps, req, chat, message);
+}
+
+/**
+ * DingTalk's signature covers the timestamp only, not the body: whoever saw one request could send any
+ * other command with the same headers for an hour. So a signature is good for one message id: a
+ * redelivery of the same message passes (and is deduplicated by its id), anything else is refused.
+ * The claim is a named lease in the store that outlives the replay window.
+ */
+async function signatureFirstUse(deps: AppDeps, req: HttpRequest, messageId: string): Promise<boolean> {
+  const sign = req.headers.sign ?? '';
+  const name = `dingtalk-sign:${createHash('sha256').update(sign).digest('hex')}`;
+  return deps.store.tryLease(name, messageId, deps.clock.now(), 2 * 3600_000);
 }
 
 /** The acknowledgement, in each platform's format: the HTTP answer for DingTalk and Slack, a bot post for Feishu. */

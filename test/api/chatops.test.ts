@@ -266,6 +266,20 @@ describe('POST /chatops/dingtalk', () => {
     expect(replies[0]!.body).toMatchObject({ msgtype: 'markdown', markdown: { title: `Batch ${id}: all 2 demo instances are Running` } });
   });
 
+  it('refuses a signature seen before on another message: DingTalk signs the timestamp, not the body', async () => {
+    s.clock.freeze(); // same timestamp, so the same sign, for both requests
+    try {
+      expect((await dingtalk('status', { msgId: 'msg-honest' })).statusCode).toBe(200);
+      const forged = await dingtalk('scale-out demo 5', { msgId: 'msg-forged' });
+      expect(forged.statusCode).toBe(401);
+      expect(forged.json.error.message).toContain('already used');
+      expect((await dingtalk('status', { msgId: 'msg-honest' })).statusCode).toBe(200); // a redelivery is fine
+      expect(ledger()).toHaveLength(0);
+    } finally {
+      s.clock.unfreeze();
+    }
+  });
+
   it('answers 401 to a wrong sign, and refuses an unknown conversation in the chat', async () => {
     expect((await dingtalk('scale-out demo 1', { secret: 'wrong' })).statusCode).toBe(401);
     const elsewhere = await dingtalk('scale-out demo 1', { conversationId: 'cid-random' });
