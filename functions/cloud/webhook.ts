@@ -1,5 +1,13 @@
 /** Outbound POST of JSON (callbacks, chat replies) with a hard timeout; any non-2xx is a failure. */
-export type Poster = (url: string, body: string, headers: Record<string, string>) => Promise<void>;
+export type Poster = (url: string, body: string, headers: Record<string, string>, opts?: PostOptions) => Promise<void>;
+
+export interface PostOptions {
+  /**
+   * Chat platforms answer some failures with HTTP 200 and an error code in the JSON body (DingTalk
+   * `errcode`, Feishu `code`): with this set, a non-zero one is a failed delivery too.
+   */
+  platformCodes?: boolean;
+}
 
 /**
  * Why a delivery failed, in words safe to log and store: never the URL (its query may hold a secret),
@@ -10,7 +18,7 @@ export class DeliveryError extends Error {
 }
 
 export function httpPoster(timeoutMs = 5_000): Poster {
-  return async (url, body, headers) => {
+  return async (url, body, headers, opts = {}) => {
     let res: Response;
     try {
       res = await fetch(url, {
@@ -25,7 +33,22 @@ export function httpPoster(timeoutMs = 5_000): Poster {
       const code = typeof cause?.code === 'string' ? cause.code : e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
       throw new DeliveryError(`no answer from the receiver (${code})`);
     }
-    await res.arrayBuffer().catch(() => undefined);
+    const text = await res.text().catch(() => '');
     if (res.status < 200 || res.status >= 300) throw new DeliveryError(`the receiver answered HTTP ${res.status}`);
+    if (opts.platformCodes) {
+      const code = platformCode(text);
+      if (code !== undefined && code !== 0) throw new DeliveryError(`the platform refused the message (code ${code})`);
+    }
   };
+}
+
+/** DingTalk's `errcode` or Feishu's `code` from a JSON answer; undefined when there is none. */
+export function platformCode(text: string): number | undefined {
+  try {
+    const j = JSON.parse(text) as { errcode?: unknown; code?: unknown; StatusCode?: unknown };
+    const v = j.errcode ?? j.code ?? j.StatusCode;
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,7 @@ export interface ChatNotifyDeps {
   clock: Clock;
   log: Log;
   /** Outbound POST with a timeout; rejects on a non-2xx answer (cloud/webhook.ts `Poster`). */
-  post: (url: string, body: string, headers: Record<string, string>) => Promise<void>;
+  post: (url: string, body: string, headers: Record<string, string>, opts?: { platformCodes?: boolean }) => Promise<void>;
 }
 
 /** Slack accepts at most 5 posts to one response_url; the acknowledgement travelled in the HTTP answer. */
@@ -55,7 +55,8 @@ export async function deliverChatNotify(deps: ChatNotifyDeps, b: Batch): Promise
   const body = JSON.stringify(webhookBody(n.kind, batchReport(batchSummary(b))));
   try {
     // Never log the URL: DingTalk and Slack reply URLs and the Feishu bot webhook are bearer capabilities.
-    await deps.post(n.url, body, { 'x-ecs-batch-delivery': n.deliveryId });
+    // DingTalk and Feishu say "refused" with HTTP 200 and a non-zero code: that is not delivered.
+    await deps.post(n.url, body, { 'x-ecs-batch-delivery': n.deliveryId }, { platformCodes: true });
   } catch (e) {
     if (e instanceof VersionConflict || e instanceof StoreError) throw e;
     const error = (e instanceof Error ? e.message : String(e)).slice(0, 200);
