@@ -40,12 +40,14 @@ export async function coldStart(): Promise<Figure[]> {
     const r = runs.get(b.name)!;
     const t = median(r.map((x) => x.ms));
     const rss = median(r.map((x) => x.rssMb));
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+    const total = b.bytes + b.lazyBytes;
     const top = b.byPackage.slice(0, 5).map(([p, n]) => `${p} ${(n / 1024).toFixed(0)} KB`).join(', ');
-    console.log(`  ${b.name}: load ${ms(t)} (${ratio(t, baseMs)} node -e 0), peak RSS ${rss.toFixed(0)} MB (${ratio(rss, baseRss)}), bundle ${(b.bytes / 1024).toFixed(0)} KB; largest: ${top}`);
+    console.log(`  ${b.name}: load ${ms(t)} (${ratio(t, baseMs)} node -e 0), peak RSS ${rss.toFixed(0)} MB (${ratio(rss, baseRss)}), bundle ${kb(b.bytes)} (+ ${kb(b.lazyBytes)} in lazy/, loaded on demand); largest: ${top}`);
     figures.push(
       { name: `${b.name}: load time`, value: ms(t), baseline: `${ms(baseMs)} (node -e 0)`, ratio: ratio(t, baseMs), target: '<= 2.5x', met: t / baseMs <= 2.5 },
       { name: `${b.name}: peak RSS`, value: `${rss.toFixed(0)} MB`, baseline: `${baseRss.toFixed(0)} MB`, ratio: ratio(rss, baseRss), target: '<= 100 MB', met: rss <= 100 },
-      { name: `${b.name}: bundle`, value: `${(b.bytes / 1024).toFixed(0)} KB`, baseline: '2048 KB (target)', ratio: ratio(b.bytes, 2 * 1024 * 1024), target: '<= 2 MB', met: b.bytes <= 2 * 1024 * 1024 },
+      { name: `${b.name}: bundle (+ lazy/)`, value: `${kb(b.bytes)} + ${kb(b.lazyBytes)}`, baseline: '2048 KB (target)', ratio: ratio(total, 2 * 1024 * 1024), target: '<= 2 MB', met: total <= 2 * 1024 * 1024 },
     );
   }
   return figures;
