@@ -191,7 +191,11 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
         .slice(0, limit);
     },
 
-    async moveDue(batchId, from, to) {
+    async moveDue(batchId, fromAt, toAt) {
+      // The queue key is an INTEGER: compare what will be stored, or a fractional time would make
+      // "put the new entry, delete the old one" delete the entry it just put.
+      const from = fromAt === undefined ? undefined : Math.floor(fromAt);
+      const to = toAt === undefined ? undefined : Math.floor(toAt);
       const shard = shardOf(batchId);
       // Put the new entry before deleting the old one: a crash in between leaves two entries (the stale
       // one is dropped when read), never none.

@@ -117,7 +117,8 @@ export function nextLook(b: Batch, now: number): number | undefined {
   // A healthy PENDING batch is looked at more often while it is young, when Running is most likely to come:
   // every 2 s at first, a tenth of its age later, at most every 10 s (the seed scripts' poll). Looks are
   // cheap because a sweep describes all its batches together, 100 ids a call.
-  const base = b.status === 'SUBMITTING' ? 10_000 : failures > 0 ? 5_000 : Math.min(10_000, Math.max(2_000, (now - b.createdAt) / 10));
+  // Whole milliseconds: dueAt is also an INTEGER key of the due-queue, and the two must compare equal.
+  const base = b.status === 'SUBMITTING' ? 10_000 : failures > 0 ? 5_000 : Math.min(10_000, Math.max(2_000, Math.ceil((now - b.createdAt) / 10)));
   const later = now + Math.min(300_000, base * 2 ** Math.min(failures, 6));
   // Look just after the deadline so the batch ends on time. Once the deadline is behind us, keep the backoff:
   // pinning to a past deadline made a batch that cannot be looked at (ECS down) due again at every sweep.

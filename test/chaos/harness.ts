@@ -3,7 +3,7 @@ import { handle, type AppDeps } from '../../functions/api/app';
 import type { HttpRequest } from '../../functions/api/http';
 import { clientToken, isTerminal, type Batch } from '../../functions/core/batch';
 import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';
-import { sweep, type SweepDeps } from '../../functions/sweeper/sweep';
+import { sweep, watch, type SweepDeps } from '../../functions/sweeper/sweep';
 import { appDeps, startStack, TOKENS, type Stack } from '../support/stack';
 import { profiles as baseProfiles } from '../support/profiles';
 import { Life, mortal } from './mortal';
@@ -147,6 +147,8 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     }
     const sweepers = 2 + Math.floor(r() * 3);
     for (let k = 0; k < sweepers; k++) work.push(sweep(sweepDeps(life(), `sweeper-${step}-${k}`), s.clock.now() + 50_000).catch(() => undefined));
+    // The fast path too: a watch (two looks, moving the shared clock by its sleep) overlapping the sweepers.
+    work.push(watch(sweepDeps(life(), `watch-${step}`), s.clock.now() + 4_000, async (ms) => s.clock.advance(ms)).catch(() => undefined));
     if (step > 4 && r() < 0.15 && ids.size > 0) {
       const id = pick(r, [...ids]);
       work.push(api('POST', `/batches/${id}/cancel`, { release: r() < 0.5 }));
