@@ -40,17 +40,8 @@ export const sec = (x: number) => `${(x / 1000).toFixed(2)} s`;
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 export const quietLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** A seeded generator (mulberry32) so every run asks for the same workload. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every run asks for the same workload. */
+export { seededRandom as seeded } from '../local/common/random';
 
 export interface Emulators {
   clock: AdjustableClock;
