@@ -14,7 +14,7 @@ import { allowsProfile, authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
 import { openApiDocument } from './openapi';
 import { batchView } from '../core/view';
-import { cancelBatch } from './cancel';
+import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
 import type { ChatOpsConfig } from '../chatops';
 import type { Poster } from '../cloud/webhook';

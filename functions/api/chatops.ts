@@ -21,7 +21,7 @@ import { intake, type IntakeResult } from '../core/intake';
 import { BatchRequestSchema } from '../core/request';
 import { releaseWindowProblem, RELEASE_MIN_AHEAD_MS } from '../core/time';
 import type { AppDeps } from './app';
-import { cancelBatch } from './cancel';
+import { cancelBatch } from '../core/cancel';
 import { HttpError, json, type HttpRequest, type HttpResponse } from './http';
 
 /**

@@ -1,5 +1,5 @@
-import { isTerminal, type Batch, type TerminalStatus } from '../core/batch';
-import type { Deps } from '../core/ports';
+import { isTerminal, type Batch, type TerminalStatus } from './batch';
+import type { Deps } from './ports';
 
 export type CancelOutcome =
   /** `already`: it was CANCELLED before this call, which changed nothing. */
