@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isTerminal, type Batch, type BatchStatus } from '../core/batch';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { intake } from '../core/intake';
+import { ownedBatch as findOwned } from '../core/owned';
 import type { BatchStore, EcsPort, Log } from '../core/ports';
 import type { Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
@@ -87,7 +88,6 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   }
   if (parts.length === 1) return req.method === 'POST' ? createBatch(deps, req, scope) : listBatches(deps, req, scope);
   const id = parts[1];
-  if (!/^b-[0-9a-f]{24}$/.test(id)) throw new HttpError(404, 'not_found', 'no such batch');
   return parts.length === 2 ? getBatch(deps, req, scope, id) : cancel(deps, req, scope, id);
 }
 
@@ -162,9 +162,8 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
 }
 
 async function ownedBatch(deps: AppDeps, scope: TokenScope, id: string): Promise<Batch> {
-  const b = await deps.store.getBatch(id);
-  // Someone else's batch is "not found": its existence is not ours to tell.
-  if (!b || b.owner !== scope.name) throw new HttpError(404, 'not_found', 'no such batch');
+  const b = await findOwned(deps.store, scope.name, id);
+  if (!b) throw new HttpError(404, 'not_found', 'no such batch');
   return b;
 }
 

@@ -1,3 +1,4 @@
+import { ownedBatch } from '../core/owned';
 import { createHash } from 'node:crypto';
 import { authorize, parseCommand, PLATFORMS, receive, resolveUntil, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
 import type { ScaleOutCommand } from '../chatops/command';
@@ -35,7 +36,6 @@ export const MAX_CHAT_BODY_BYTES = 64 * 1024;
 /** Slack and Feishu give up after 3 s; answer well before, even if RunInstances is still on its way. */
 export const DEFAULT_CHAT_ACK_MS = 2_000;
 
-const BATCH_ID = /^b-[0-9a-f]{24}$/;
 const SLACK_RESPONSE_URL_MS = 30 * 60_000;
 
 export const isChatPath = (parts: string[]) => parts[0] === 'chatops';
@@ -130,7 +130,7 @@ async function answer(deps: AppDeps, req: HttpRequest, chat: ChatRequest): Promi
       return batchList(page.batches.map(batchSummary));
     }
     case 'cancel': {
-      const b = await ownedBatch(deps, owner, cmd.batchId);
+      const b = await ownedBatch(deps.store, owner, cmd.batchId);
       if (!b) return notYours(cmd.batchId);
       const outcome = await cancelBatch(deps, b, cmd.release, req.requestId);
       if (outcome.kind === 'ended') return { title: `Batch ${b.id} already ended ${outcome.status}`, lines: ['There is nothing to cancel.'], audience: 'requester' };
@@ -141,19 +141,12 @@ async function answer(deps: AppDeps, req: HttpRequest, chat: ChatRequest): Promi
   }
 }
 
-async function ownedBatch(deps: AppDeps, owner: string, id: string): Promise<Batch | undefined> {
-  if (!BATCH_ID.test(id)) return undefined;
-  const b = await deps.store.getBatch(id);
-  // Someone else's batch is "not found", as in the API.
-  return b && b.owner === owner ? b : undefined;
-}
-
 const notYours = (id: string): ChatMessage => ({ title: `I know no batch ${id} of yours`, lines: ['"list" shows your recent batches.'], audience: 'requester' });
 
 async function status(deps: AppDeps, owner: string, cmd: Extract<Command, { kind: 'status' }>): Promise<ChatMessage> {
   let b: Batch | undefined;
   if (cmd.batchId !== undefined) {
-    b = await ownedBatch(deps, owner, cmd.batchId);
+    b = await ownedBatch(deps.store, owner, cmd.batchId);
     if (!b) return notYours(cmd.batchId);
   } else {
     b = (await deps.store.listBatches(owner, { limit: 1 })).batches[0];

@@ -140,6 +140,9 @@ export function clientToken(batchId: string, chunk: number, attempt: number): st
  * Batch ids are random (no time order: a time-ordered key makes a hot partition). With an
  * Idempotency-Key the id is derived from (owner, key), so two concurrent repeats race for one row.
  */
+/** What newBatchId makes; anything else is not a batch of ours. */
+export const BATCH_ID = /^b-[0-9a-f]{24}$/;
+
 export function newBatchId(owner: string, idempotencyKey?: string): string {
   const bytes = idempotencyKey === undefined ? randomBytes(12) : createHash('sha256').update(`${owner}\n${idempotencyKey}`).digest();
   return 'b-' + bytes.subarray(0, 12).toString('hex');

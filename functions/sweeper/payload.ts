@@ -1,3 +1,4 @@
+import { BATCH_ID } from '../core/batch';
 import { z } from 'zod';
 import { parseIsoDuration } from '../core/time';
 
@@ -26,7 +27,7 @@ export type SubmitPayload = z.infer<typeof SubmitPayloadSchema>;
 /** What the sweeper may be asked to do, from a timer payload or an async invocation body. */
 export const SweeperPayloadSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('sweep') }),
-  z.strictObject({ action: z.literal('watch'), batchId: z.string().regex(/^b-[0-9a-f]{24}$/) }),
+  z.strictObject({ action: z.literal('watch'), batchId: z.string().regex(BATCH_ID) }),
   SubmitPayloadSchema,
 ]);
 export type SweeperPayload = z.infer<typeof SweeperPayloadSchema>;

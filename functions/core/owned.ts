@@ -1,0 +1,12 @@
+import { BATCH_ID, type Batch } from './batch';
+import type { BatchStore } from './ports';
+
+/**
+ * The batch `id` if `owner` owns it. Someone else's batch is "not found" like a missing one: its
+ * existence is not ours to tell. Shared by the API and chat commands.
+ */
+export async function ownedBatch(store: BatchStore, owner: string, id: string): Promise<Batch | undefined> {
+  if (!BATCH_ID.test(id)) return undefined;
+  const b = await store.getBatch(id);
+  return b && b.owner === owner ? b : undefined;
+}
