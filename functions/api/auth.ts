@@ -42,13 +42,18 @@ export const hashToken = (token: string) => createHash('sha256').update(token, '
  * Find the token's scope. Every configured hash is compared in constant time (no early exit), so the
  * answer's timing says nothing about which tokens exist.
  */
-export function authenticate(tokens: readonly TokenScope[], authorization: string | undefined): TokenScope | undefined {
+export function authenticate(
+  tokens: readonly TokenScope[],
+  authorization: string | undefined,
+  /** Injected only by the test that proves the structure: every hash compared, equal lengths, no early exit. */
+  equal: (a: Buffer, b: Buffer) => boolean = timingSafeEqual,
+): TokenScope | undefined {
   const m = /^Bearer ([\x21-\x7e]{8,512})$/.exec(authorization?.trim() ?? '');
   if (!m) return undefined;
   const given = Buffer.from(hashToken(m[1]), 'hex');
   let found: TokenScope | undefined;
   for (const t of tokens) {
-    if (timingSafeEqual(given, Buffer.from(t.sha256, 'hex')) && !found) found = t;
+    if (equal(given, Buffer.from(t.sha256, 'hex')) && !found) found = t;
   }
   return found;
 }

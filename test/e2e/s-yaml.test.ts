@@ -23,7 +23,7 @@ function resolve(value: unknown, vars: Record<string, string>): any {
 }
 const vars = resolve(raw.vars, {}) as Record<string, string>;
 const doc: Doc = { ...raw, resources: resolve(raw.resources, vars) };
-const schema = JSON.parse(readFileSync(join(ROOT, '../shared/schemas/fc3-s-schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/fc3-s-schema.json'), 'utf8'));
 
 describe('s.yaml', () => {
   it('is a Serverless Devs 3.0.0 file whose resources are all fc3', () => {
