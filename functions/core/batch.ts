@@ -58,6 +58,18 @@ export interface InstanceRecord {
   startRequestedAt?: number;
   /** First time DescribeInstances did not know it; Lost only after a grace period (Describe lags creation). */
   missingSince?: number;
+  // The instance's way to Running, for the status page's timeline (epoch ms; absent on batches stored
+  // before they were recorded, and for a step nobody saw: a look may find it Running straight away).
+  /** RunInstances answered with its id. */
+  createdAt?: number;
+  /** The first DescribeInstances that knew it. */
+  firstSeenAt?: number;
+  /** First seen Starting (booting). */
+  startedAt?: number;
+  /** First seen Running. */
+  runningAt?: number;
+  /** Its end as far as the batch knows: first missed by the look that made it Lost, seen Reclaimed, or released. */
+  endedAt?: number;
 }
 
 export interface CallbackState {
@@ -159,6 +171,16 @@ export function offerings(spec: LaunchSpec, only?: { instanceType?: string; zone
     }
   }
   return out;
+}
+
+/** A cancelled batch's instances were deleted: each one that was still there ends now. */
+export function markReleased(batch: Batch, now: number): Batch {
+  return {
+    ...batch,
+    updatedAt: now,
+    cancel: { ...batch.cancel!, released: true },
+    instances: batch.instances.map((i) => (i.endedAt === undefined ? { ...i, endedAt: now } : i)),
+  };
 }
 
 export function countByState(batch: Batch): Record<string, number> {

@@ -1,4 +1,4 @@
-import { isTerminal, type Batch, type TerminalStatus } from './batch';
+import { isTerminal, markReleased, type Batch, type TerminalStatus } from './batch';
 import type { Deps } from './ports';
 
 export type CancelOutcome =
@@ -25,7 +25,7 @@ export async function cancelBatch(deps: Deps, batch: Batch, release: boolean, re
     const ids = batch.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId);
     try {
       await deps.ecs.deleteInstances(batch.spec.region, ids);
-      batch = await deps.store.saveBatch({ ...batch, updatedAt: deps.clock.now(), cancel: { requestedAt: now, release, released: true } });
+      batch = await deps.store.saveBatch(markReleased(batch, deps.clock.now()));
     } catch (e) {
       // The sweeper retries the release of a cancelled batch until it succeeds.
       deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e instanceof Error ? e : String(e) });

@@ -34,11 +34,14 @@ export function reconcile(
     const view = seen.get(inst.instanceId);
     if (!view) {
       inst.missingSince ??= now;
-      if (now - inst.missingSince >= opts.missingGraceMs) inst.state = 'Lost';
+      if (now - inst.missingSince >= opts.missingGraceMs) {
+        inst.state = 'Lost';
+        inst.endedAt ??= inst.missingSince;
+      }
       continue;
     }
     delete inst.missingSince;
-    observe(inst, view);
+    observe(inst, view, now);
     if (inst.state === 'Stopped' && (inst.startRequestedAt === undefined || now - inst.startRequestedAt >= opts.restartAfterMs)) {
       inst.startRequestedAt = now;
       start.push(inst.instanceId);
@@ -54,8 +57,12 @@ export function reconcile(
   return { batch: decided, start };
 }
 
-function observe(inst: InstanceRecord, view: InstanceView): void {
+function observe(inst: InstanceRecord, view: InstanceView, now: number): void {
   inst.state = view.recycling ? 'Reclaimed' : KNOWN.has(view.status) ? (view.status as InstanceState) : 'Lost';
+  inst.firstSeenAt ??= now;
+  if (inst.state === 'Starting') inst.startedAt ??= now;
+  if (inst.state === 'Running') inst.runningAt ??= now;
+  if (GONE.has(inst.state)) inst.endedAt ??= now;
   if (view.zoneId) inst.zoneId = view.zoneId;
   if (view.instanceType) inst.instanceType = view.instanceType;
   if (view.privateIp) inst.privateIp = view.privateIp;

@@ -78,7 +78,7 @@ export function recordIds(batch: Batch, chunkIndex: number, ids: string[], now: 
     const offering = b.offerings[chunk.offering];
     for (const instanceId of ids) {
       if (known.has(instanceId)) continue;
-      const record: InstanceRecord = { instanceId, chunk: chunkIndex, state: 'Pending', zoneId: offering.zoneId, instanceType: offering.instanceType };
+      const record: InstanceRecord = { instanceId, chunk: chunkIndex, state: 'Pending', zoneId: offering.zoneId, instanceType: offering.instanceType, createdAt: now };
       b.instances.push(record);
     }
   });

@@ -18,6 +18,12 @@ export function batchView(b: Batch) {
       instanceType: i.instanceType ?? null,
       privateIp: i.privateIp ?? null,
       publicIp: i.publicIp ?? null,
+      chunk: i.chunk,
+      createdAt: iso(i.createdAt),
+      firstSeenAt: iso(i.firstSeenAt),
+      startedAt: iso(i.startedAt),
+      runningAt: iso(i.runningAt),
+      endedAt: iso(i.endedAt),
     })),
     chunks: b.chunks.map((c) => ({
       index: c.index,
@@ -37,6 +43,8 @@ export function batchView(b: Batch) {
     endedAt: iso(b.endedAt),
     idempotencyKey: b.idempotencyKey ?? null,
     callback: b.callback ? { origin: safeOrigin(b.callback.url), state: b.callback.state, attempts: b.callback.attempts, deliveryId: b.callback.deliveryId } : null,
+    // The chat reply's URL is a bearer capability: only the platform and the delivery state are shown.
+    notify: b.notify ? { kind: b.notify.kind, state: b.notify.state, attempts: b.notify.attempts } : null,
     cancel: b.cancel ? { requestedAt: iso(b.cancel.requestedAt), release: b.cancel.release, released: b.cancel.released ?? false } : null,
   };
 }

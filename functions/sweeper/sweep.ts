@@ -1,4 +1,4 @@
-import { isTerminal, type Batch } from '../core/batch';
+import { isTerminal, markReleased, type Batch } from '../core/batch';
 import { chatNotifyDue, deliverChatNotify } from '../core/chat-notify';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
@@ -235,7 +235,7 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
   }
   if (needsRelease(b)) {
     await releaseInstances(deps, b);
-    b = await deps.store.saveBatch({ ...b, cancel: { ...b.cancel!, released: true }, updatedAt: deps.clock.now() });
+    b = await deps.store.saveBatch(markReleased(b, deps.clock.now()));
   }
   if (isTerminal(b.status) && !wasTerminal) {
     summary.ended[b.status] = (summary.ended[b.status] ?? 0) + 1;

@@ -16,10 +16,17 @@ const post = (body: unknown, headers: Record<string, string> = {}, token = TOKEN
 
 describe('POST /batches', () => {
   it('records the batch, creates the instances and answers 202 with the batch', async () => {
+    const before = s.clock.now();
     const res = await post({ profile: 'demo', amount: 3, tags: [{ key: 'app', value: 'web' }] });
     expect(res.statusCode).toBe(202);
     expect(res.json.status).toBe('PENDING');
     expect(res.json.instances).toHaveLength(3);
+    // The timeline starts here: each instance's id was recorded when RunInstances answered.
+    for (const i of res.json.instances) {
+      expect(i).toMatchObject({ firstSeenAt: null, runningAt: null, endedAt: null });
+      expect(Date.parse(i.createdAt)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(i.createdAt)).toBeLessThanOrEqual(s.clock.now());
+    }
     expect(res.headers.location).toBe(`/batches/${res.json.id}`);
     const ledger = created();
     expect(ledger).toHaveLength(3);
@@ -261,8 +268,10 @@ describe('reading and cancelling batches', () => {
   it('cancels a batch and, when asked, releases its instances', async () => {
     const b = await post({ profile: 'demo', amount: 2 });
     s.clock.advance(3_000); // ECS refuses to release an instance while it is Pending
+    const asked = s.clock.now();
     const res = await call(deps, 'POST', `/batches/${b.json.id}/cancel`, { token: TOKENS.admin, body: { release: true } });
     expect(res.json.cancel).toMatchObject({ release: true, released: true });
+    for (const i of res.json.instances) expect(Date.parse(i.endedAt)).toBeGreaterThanOrEqual(asked);
     expect(res.statusCode).toBe(200);
     expect(res.json.status).toBe('CANCELLED');
     expect(created().map((i) => i.fate)).toEqual(['deleted', 'deleted']);

@@ -1,4 +1,4 @@
-import type { Batch, InstanceRecord } from '../../functions/core/batch';
+import { markReleased, type Batch, type InstanceRecord } from '../../functions/core/batch';
 import type { InstanceView } from '../../functions/core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile } from '../../functions/core/reconcile';
 import { planBatch } from '../../functions/core/plan';
@@ -148,6 +148,44 @@ describe('reconcile', () => {
     expect(r.batch.status).toBe('TIMED_OUT');
     expect(r.batch.error?.code).toBe('DeadlineExceeded');
     expect(r.start).toEqual([]);
+  });
+});
+
+describe('instance times (the status page timeline)', () => {
+  it('records when each instance was first seen, seen Starting and seen Running, once each', () => {
+    let b = pending(['i-a', 'i-b']);
+    b = reconcile(b, seen(view('i-a', 'Pending'), view('i-b', 'Starting')), T0 + 2 * SEC).batch;
+    b = reconcile(b, seen(view('i-a', 'Starting'), view('i-b', 'Running')), T0 + 4 * SEC).batch;
+    b = reconcile(b, seen(view('i-a', 'Running'), view('i-b', 'Running')), T0 + 6 * SEC).batch;
+    expect(b.status).toBe('RUNNING');
+    expect(b.instances[0]).toMatchObject({ firstSeenAt: T0 + 2 * SEC, startedAt: T0 + 4 * SEC, runningAt: T0 + 6 * SEC });
+    expect(b.instances[1]).toMatchObject({ firstSeenAt: T0 + 2 * SEC, startedAt: T0 + 2 * SEC, runningAt: T0 + 4 * SEC });
+    expect(b.instances.every((i) => i.endedAt === undefined)).toBe(true);
+  });
+
+  it('leaves out a step no look saw: found Running at once has no start time', () => {
+    const b = reconcile(pending(['i-a']), seen(view('i-a', 'Running')), T0 + 9 * SEC).batch;
+    expect(b.instances[0]).toMatchObject({ firstSeenAt: T0 + 9 * SEC, runningAt: T0 + 9 * SEC });
+    expect(b.instances[0].startedAt).toBeUndefined();
+  });
+
+  it('ends a Lost instance at the first look that missed it, and a reclaimed one when it was seen reclaimed', () => {
+    let b = pending(['i-a', 'i-b', 'i-c']);
+    b = reconcile(b, seen(view('i-a', 'Running'), view('i-b', 'Running'), view('i-c', 'Starting')), T0 + 5 * SEC).batch;
+    b = reconcile(b, seen(view('i-b', 'Running', { recycling: true }), view('i-c', 'Starting')), T0 + 10 * SEC).batch;
+    expect(b.instances[1]).toMatchObject({ state: 'Reclaimed', runningAt: T0 + 5 * SEC, endedAt: T0 + 10 * SEC });
+    expect(b.instances[0].endedAt).toBeUndefined(); // missing, not Lost yet: Describe lags
+    b = reconcile(b, seen(view('i-c', 'Starting')), T0 + 10 * SEC + DEFAULT_RECONCILE.missingGraceMs).batch;
+    expect(b.instances[0]).toMatchObject({ state: 'Lost', endedAt: T0 + 10 * SEC });
+  });
+
+  it('ends every instance still there when a cancelled batch is released, keeping earlier ends', () => {
+    const b = pending(['i-a', 'i-b'], { status: 'CANCELLED', cancel: { requestedAt: T0, release: true } });
+    b.instances[1].endedAt = T0 - SEC;
+    const released = markReleased(b, T0 + 20 * SEC);
+    expect(released.cancel).toEqual({ requestedAt: T0, release: true, released: true });
+    expect(released.instances.map((i) => i.endedAt)).toEqual([T0 + 20 * SEC, T0 - SEC]);
+    expect(b.instances[0].endedAt).toBeUndefined();
   });
 });
 

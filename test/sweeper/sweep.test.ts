@@ -190,6 +190,7 @@ describe('sweep', () => {
     expect(res.json.cancel.released).toBe(false); // DeleteInstances is all or nothing: one unknown id refuses it
     await sweepUntil(s, async () => (await s.store.getBatch(id))!.cancel?.released === true, { stepMs: 31_000, max: 3 });
     expect(ledger(s).map((i) => i.fate)).toEqual(['deleted', 'deleted', 'vanished']);
+    expect((await s.store.getBatch(id))!.instances.every((i) => i.endedAt !== undefined)).toBe(true);
     expect(queueRows(s, id)).toHaveLength(0);
   });
 
