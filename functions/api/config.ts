@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { loadChatOpsConfig, type ChatOpsConfig } from '../chatops';
 import { ConfigError, type Profiles } from '../core/profile';
-import { loadProfiles } from '../core/profile-config';
-import { CloudEnvSchema, parseEnv, type CloudEnv } from '../cloud/env';
+import { CloudEnvSchema, loadProfiles, parseEnv, type CloudEnv } from '../cloud/env';
 import { parseTokens, type TokenScope } from './auth';
-
-export { loadProfiles };
 
 export interface ApiConfig {
   cloud: CloudEnv;

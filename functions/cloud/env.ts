@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatIssues } from '../core/validation';
-import { ConfigError } from '../core/profile';
+import { ConfigError, parseProfiles, type Profiles } from '../core/profile';
 
 /** Where the cloud is. Locally these point at the stand-ins; on FC they are the regional endpoints. */
 export const CloudEnvSchema = z.object({
@@ -26,4 +27,23 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
   const parsed = schema.safeParse(set);
   if (!parsed.success) throw new ConfigError(`configuration: ${formatIssues(parsed.error.issues)}`);
   return parsed.data;
+}
+
+/**
+ * Launch profiles from the environment, shared by the api (HTTP and chat) and the sweeper (schedules):
+ * `LAUNCH_PROFILES` (JSON) or `LAUNCH_PROFILES_FILE` (a path to the same JSON). Unset means no profiles.
+ * The file is read here, at the edge; functions/core only parses the text.
+ */
+export function loadProfiles(env: NodeJS.ProcessEnv): Profiles {
+  if (env.LAUNCH_PROFILES) return parseProfiles(env.LAUNCH_PROFILES, 'LAUNCH_PROFILES');
+  if (env.LAUNCH_PROFILES_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(env.LAUNCH_PROFILES_FILE, 'utf8');
+    } catch {
+      throw new ConfigError(`LAUNCH_PROFILES_FILE: cannot read ${env.LAUNCH_PROFILES_FILE}`);
+    }
+    return parseProfiles(text, 'LAUNCH_PROFILES_FILE');
+  }
+  return {};
 }

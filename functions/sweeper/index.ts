@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { resolveCredentials } from '../cloud/credentials';
 import { cloudDeps } from '../cloud/deps';
-import { CloudEnvSchema, parseEnv } from '../cloud/env';
+import { CloudEnvSchema, loadProfiles, parseEnv } from '../cloud/env';
 import { jsonLog } from '../cloud/log';
 import { realSleep } from '../cloud/retry';
 import { httpPoster } from '../cloud/webhook';
 import { isTerminal } from '../core/batch';
-import { loadProfiles } from '../core/profile-config';
 import { systemClock } from '../core/time';
 import { parseSweeperEvent } from './payload';
 import { submitScheduled } from './schedule';
@@ -29,6 +28,7 @@ const env = parseEnv(SweeperEnvSchema, process.env);
 // Schedules name launch profiles, read like the api's (LAUNCH_PROFILES or LAUNCH_PROFILES_FILE).
 const profiles = loadProfiles(process.env);
 const post = httpPoster();
+const clock = systemClock;
 
 interface FcContext {
   requestId?: string;
@@ -40,7 +40,7 @@ interface FcContext {
 
 /** FC 3.0 event handler for timers (`{"action":"sweep"}`) and async invocations (`{"action":"watch",...}`). */
 export async function handler(event: unknown, context: FcContext) {
-  const started = Date.now();
+  const started = clock.now();
   const requestId = context?.requestId ?? randomUUID();
   const log = jsonLog({ fn: 'sweeper', requestId });
   const parsed = parseSweeperEvent(event);
@@ -54,7 +54,7 @@ export async function handler(event: unknown, context: FcContext) {
   const region = context?.region ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
   const deps: SweepDeps = {
     ...cloudDeps(cloudEnv, resolveCredentials(context, process.env), { region, accountId: context?.accountId }),
-    clock: systemClock,
+    clock,
     log,
     post,
     callbackSecret: env.CALLBACK_SIGNING_SECRET,
