@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { isTerminal, type Batch, type BatchStatus } from '../core/batch';
+import { BATCH_STATUSES, isTerminal, type Batch } from '../core/batch';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { intake } from '../core/intake';
 import { ownedBatch as findOwned } from '../core/owned';
 import type { BatchStore, EcsPort, Log } from '../core/ports';
-import type { Profiles } from '../core/profile';
+import { allowsProfile, type Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
 import type { Clock } from '../core/time';
 import { toFieldIssues } from '../core/validation';
 import type { Invoker } from '../cloud/fc';
 import type { Sleep } from '../cloud/retry';
 import { InvalidCursor } from '../cloud/store';
-import { allowsProfile, authenticate, type TokenScope } from './auth';
+import { authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
 import { openApiDocument } from './openapi';
 import { batchView } from '../core/view';
@@ -51,7 +51,7 @@ export async function handle(deps: AppDeps, req: HttpRequest): Promise<HttpRespo
     return await route(deps, req);
   } catch (e) {
     if (!(e instanceof HttpError)) {
-      deps.log.error('request failed', { requestId: req.requestId, path: req.path, error: e instanceof Error ? e : String(e) });
+      deps.log.error('request failed', { requestId: req.requestId, path: req.path, error: e });
       if (e instanceof StoreError || e instanceof EcsError || e instanceof VersionConflict) {
         return errorResponse(new HttpError(503, 'unavailable', 'a cloud service is unavailable; retry with the same Idempotency-Key', null, { 'retry-after': '5' }), req.requestId);
       }
@@ -127,7 +127,7 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
   } else {
     const profile = deps.profiles[r.profile!];
     if (!profile) throw badRequest('unknown launch profile', [{ field: 'profile', message: `no profile named "${r.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}` }]);
-    if (!allowsProfile(scope, r.profile!)) throw new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
+    if (!allowsProfile(scope.profiles, r.profile!)) throw new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
     if (r.amount > profile.limits.maxPerRequest) {
       throw badRequest('amount exceeds the profile limit', [{ field: 'amount', message: `profile "${r.profile}" allows at most ${profile.limits.maxPerRequest} per request` }]);
     }
@@ -187,9 +187,8 @@ async function getBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: 
   return json(200, batchView(batch));
 }
 
-const STATUSES: [BatchStatus, ...BatchStatus[]] = ['SUBMITTING', 'PENDING', 'RUNNING', 'PARTIAL', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 const ListQuerySchema = z.strictObject({
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(BATCH_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),
 });

@@ -57,5 +57,3 @@ export function authenticate(
   }
   return found;
 }
-
-export const allowsProfile = (scope: TokenScope, profile: string) => scope.profiles === '*' || scope.profiles.includes(profile);

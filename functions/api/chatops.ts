@@ -21,6 +21,8 @@ import { batchSummary } from '../core/chat-notify';
 import { intake, type IntakeResult } from '../core/intake';
 import { BatchRequestSchema } from '../core/request';
 import { releaseWindowProblem, RELEASE_MIN_AHEAD_MS } from '../core/time';
+import { allowsProfile } from '../core/profile';
+import { fieldLine, toFieldIssues } from '../core/validation';
 import type { AppDeps } from './app';
 import { cancelBatch } from '../core/cancel';
 import { HttpError, json, type HttpRequest, type HttpResponse } from './http';
@@ -70,7 +72,7 @@ export async function handleChat(deps: AppDeps, req: HttpRequest, parts: string[
   } catch (e) {
     // Feishu re-pushes an event we fail to answer, and the message id makes that safe: let it.
     if (platform === 'feishu') throw e;
-    deps.log.error('chat command failed', { requestId: req.requestId, platform, error: e instanceof Error ? e : String(e) });
+    deps.log.error('chat command failed', { requestId: req.requestId, platform, error: e });
     message = { title: 'Something went wrong on my side', lines: ['Nothing new was started by this error. Try again in a minute; repeating the same message is safe.'], audience: 'requester' };
   }
   return respond(deps, req, chat, message);
@@ -101,7 +103,7 @@ async function respond(deps: AppDeps, req: HttpRequest, chat: ChatRequest, m: Ch
         deps.log.warn('no Feishu bot webhook configured: the reply is not sent', { requestId: req.requestId });
       } else {
         await deps.post(hook, JSON.stringify(toFeishuBot(m)), {}).catch((e: unknown) =>
-          deps.log.warn('Feishu reply failed', { requestId: req.requestId, error: e instanceof Error ? e.message : String(e) }),
+          deps.log.warn('Feishu reply failed', { requestId: req.requestId, error: e }),
         );
       }
       return json(200, {});
@@ -160,7 +162,7 @@ const say = (title: string, ...lines: string[]): ChatMessage => ({ title, lines,
 async function scaleOut(deps: AppDeps, req: HttpRequest, chat: ChatRequest, cmd: ScaleOutCommand, scope: Scope, owner: string): Promise<ChatMessage> {
   const profile = deps.profiles[cmd.profile];
   if (!profile) {
-    const known = Object.keys(deps.profiles).filter((p) => scope.profiles === '*' || scope.profiles.includes(p));
+    const known = Object.keys(deps.profiles).filter((p) => allowsProfile(scope.profiles, p));
     return say(`There is no launch profile "${cmd.profile}"`, known.length > 0 ? `Profiles you may use: ${known.join(', ')}.` : 'Ask an administrator which profiles exist.');
   }
   if (cmd.amount > profile.limits.maxPerRequest) return say(`The profile ${cmd.profile} starts at most ${profile.limits.maxPerRequest} at once`, `You asked for ${cmd.amount}.`);
@@ -181,7 +183,7 @@ async function scaleOut(deps: AppDeps, req: HttpRequest, chat: ChatRequest, cmd:
     release.releaseAt = new Date(at).toISOString();
   }
   const parsed = BatchRequestSchema.safeParse({ profile: cmd.profile, amount: cmd.amount, ...release, ...(cmd.dryRun ? { dryRun: true } : {}) });
-  if (!parsed.success) return say('I cannot start that', ...parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'request'}: ${i.message}`));
+  if (!parsed.success) return say('I cannot start that', ...toFieldIssues(parsed.error.issues, 'request').slice(0, 3).map(fieldLine));
 
   const notify = notifyTarget(deps, chat, now);
   const { limits: _l, deadlineSeconds, timeZone: _t, ...spec } = profile;
@@ -209,7 +211,7 @@ async function scaleOut(deps: AppDeps, req: HttpRequest, chat: ChatRequest, cmd:
   const deadline = new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), ackMs)));
   const first = await Promise.race<IntakeResult | typeof late>([submission, deadline.then<IntakeResult | typeof late>((v) => (recorded ? v : submission))]).finally(() => clearTimeout(timer));
   if (first === late) {
-    submission.catch((e: unknown) => deps.log.error('chat submission failed after the acknowledgement', { requestId: req.requestId, error: e instanceof Error ? e : String(e) }));
+    submission.catch((e: unknown) => deps.log.error('chat submission failed after the acknowledgement', { requestId: req.requestId, error: e }));
     return acknowledgement(cmd, newBatchId(owner, chat.messageId));
   }
   return outcome(deps, cmd, first);
@@ -230,7 +232,7 @@ function notifyTarget(deps: AppDeps, chat: ChatRequest, now: number): Pick<ChatN
 async function outcome(deps: AppDeps, cmd: ScaleOutCommand, r: IntakeResult): Promise<ChatMessage> {
   switch (r.kind) {
     case 'invalid':
-      return say('I cannot start that', ...r.issues.slice(0, 3).map((i) => `${i.field}: ${i.message}`));
+      return say('I cannot start that', ...r.issues.slice(0, 3).map(fieldLine));
     case 'dryRun':
       if (r.wouldSucceed) return acknowledgement(cmd, '');
       return say(`Dry run: ECS would refuse ${cmd.amount} of ${cmd.profile}`, ...(r.error ? [`Reason: ${r.error.code}`] : []), hintFor(r.error?.code) ?? 'Ask an administrator to look at the profile.');
@@ -247,7 +249,7 @@ async function outcome(deps: AppDeps, cmd: ScaleOutCommand, r: IntakeResult): Pr
       if (r.batch.notify) {
         await deps.store
           .saveBatch({ ...r.batch, notify: { ...r.batch.notify, state: 'delivered', attempts: 1 } })
-          .catch((e: unknown) => deps.log.warn('could not mark the chat reply delivered', { batchId: r.batch.id, error: e instanceof Error ? e.message : String(e) }));
+          .catch((e: unknown) => deps.log.warn('could not mark the chat reply delivered', { batchId: r.batch.id, error: e }));
       }
       return batchReport(batchSummary(r.batch));
     }

@@ -32,7 +32,7 @@ export async function handler(event: unknown, context: FcContext) {
   try {
     cloud = cloudDeps(config.cloud, resolveCredentials(context, process.env), { region, accountId: context?.accountId });
   } catch (e) {
-    log.error('no credentials', { error: e instanceof Error ? e : String(e) });
+    log.error('no credentials', { error: e });
     return errorResponse(e, req.requestId);
   }
   return handle(

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ProfileNameSchema, type Command } from './command';
+import { allowsProfile } from '../core/profile';
+import { formatIssues } from '../core/validation';
+import { TypedProfileNameSchema, type Command } from './command';
 import type { Platform } from './types';
 
 /**
@@ -16,10 +18,10 @@ import type { Platform } from './types';
  */
 
 export const ScopeSchema = z.strictObject({
-  profiles: z.union([z.literal('*'), z.array(ProfileNameSchema).min(1)]),
+  profiles: z.union([z.literal('*'), z.array(TypedProfileNameSchema).min(1)]),
   /** Instances in one scale-out. */
   maxAmount: z.number().int().min(0).max(100_000),
-  /** Instances per person per day, counted by the caller (`checkDailyLimit`). */
+  /** Instances per person per day, counted by the store's rolling 24 h allowance (`reserveDaily`). */
   dailyLimit: z.number().int().min(0).max(1_000_000),
 });
 export type Scope = z.output<typeof ScopeSchema>;
@@ -46,10 +48,7 @@ export function parseAcl(json: string | undefined): { ok: true; acl: Acl } | { o
     return { ok: false, error: 'CHATOPS_ACL is not JSON' };
   }
   const parsed = AclSchema.safeParse(value);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    return { ok: false, error: `CHATOPS_ACL ${first.path.join('.') || '(root)'}: ${first.message}` };
-  }
+  if (!parsed.success) return { ok: false, error: `CHATOPS_ACL ${formatIssues(parsed.error.issues, { max: 1, root: '(root)' })}` };
   return { ok: true, acl: parsed.data };
 }
 
@@ -73,8 +72,6 @@ export function scopeFor(acl: Acl, platform: Platform, userId: string, conversat
   return grants.length === 0 ? undefined : grants.reduce(merge);
 }
 
-export const allowsProfile = (scope: Scope, profile: string) => scope.profiles === '*' || scope.profiles.includes(profile);
-
 export function authorize(acl: Acl, platform: Platform, userId: string, conversationId: string, command: Command): Authorization {
   const scope = scopeFor(acl, platform, userId, conversationId);
   if (!scope) {
@@ -93,7 +90,7 @@ export function authorize(acl: Acl, platform: Platform, userId: string, conversa
       return scope.maxAmount > 0 ? { ok: true, scope } : { ok: false, reason: 'You may look at batches here but not cancel them.' };
     case 'scale-out': {
       if (scope.maxAmount === 0) return { ok: false, reason: 'You may look at batches here but not start instances.' };
-      if (!allowsProfile(scope, command.profile)) {
+      if (!allowsProfile(scope.profiles, command.profile)) {
         const yours = scope.profiles === '*' ? '' : ` Your profiles: ${scope.profiles.join(', ')}.`;
         return { ok: false, reason: `You may not use the profile "${command.profile}".${yours}` };
       }
@@ -104,11 +101,4 @@ export function authorize(acl: Acl, platform: Platform, userId: string, conversa
       return { ok: true, scope };
     }
   }
-}
-
-/** The per-day check, once the caller has counted the instances this person started today. */
-export function checkDailyLimit(scope: Scope, startedToday: number, amount: number): Authorization {
-  if (startedToday + amount <= scope.dailyLimit) return { ok: true, scope };
-  const left = Math.max(0, scope.dailyLimit - startedToday);
-  return { ok: false, reason: `That would exceed your daily limit of ${scope.dailyLimit} instances; ${left} left today.` };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProfileNameSchema } from '../core/profile';
 
 /**
  * The chat command grammar, the same on every platform:
@@ -36,11 +37,11 @@ export const HELP_LINES: readonly string[] = [
 
 // ---------------------------------------------------------------------------------------------- values
 
-/** Profile names as launch profiles define them (functions/core/profile.ts); typed case is forgiven. */
-export const ProfileNameSchema = z
+/** A profile name as launch profiles define it; typed case is forgiven. */
+export const TypedProfileNameSchema = z
   .string()
   .transform((s) => s.toLowerCase())
-  .pipe(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a profile name is up to 63 letters, digits, "-" or "_"'));
+  .pipe(ProfileNameSchema);
 
 export const BatchIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'a batch id looks like b-1a2b3c');
 
@@ -129,7 +130,7 @@ const LifetimeSchema = z.discriminatedUnion('kind', [
 export const CommandSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('scale-out'),
-    profile: ProfileNameSchema,
+    profile: TypedProfileNameSchema,
     amount: AmountSchema,
     lifetime: LifetimeSchema.optional(),
     dryRun: z.boolean(),

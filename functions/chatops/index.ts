@@ -7,7 +7,7 @@ import { reject } from './webhook';
 
 export * from './types';
 export { parseCommand, resolveUntil, type Command, type CommandError } from './command';
-export { authorize, checkDailyLimit, parseAcl, type Acl, type Scope } from './acl';
+export { authorize, parseAcl, type Acl, type Scope } from './acl';
 export { loadChatOpsConfig, type ChatOpsConfig } from './config';
 export { isLoopbackUrl } from './webhook';
 

@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
+import type { BatchStatus } from '../core/batch';
 import { HELP_LINES, USAGE, type CommandError, type CommandName, type Lifetime, type ScaleOutCommand } from './command';
-import type { ReplyTarget } from './types';
 
 /**
  * What people read in chat, built once as a platform-neutral message and rendered into each platform's
  * documented reply body. Pure: the wiring POSTs the body (DingTalk sessionWebhook, Slack response_url,
  * Feishu im/v1/messages/{message_id}/reply).
  */
-
-export type BatchStatus = 'SUBMITTING' | 'PENDING' | 'RUNNING' | 'PARTIAL' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
 
 export interface InstanceSummary {
   instanceId: string;
@@ -201,17 +198,6 @@ export interface SlackBody {
   text: string;
 }
 
-/**
- * Feishu im/v1 reply body. `content` is the JSON of `{text}` serialized to a string (the IM API's format;
- * the object form belongs to custom-bot webhooks, which cannot reply to a message). Feishu drops a second
- * request with the same `uuid` (at most 50 chars) within an hour, which makes our retries safe.
- */
-export interface FeishuBody {
-  msg_type: 'text';
-  content: string;
-  uuid?: string;
-}
-
 export function toDingTalk(m: ChatMessage): DingTalkBody {
   // Blank lines between paragraphs: DingTalk's markdown joins single newlines.
   const text = clip([`#### ${m.title}`, ...m.lines].join('\n\n'), MAX_TEXT_CHARS);
@@ -224,13 +210,6 @@ const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 export function toSlack(m: ChatMessage): SlackBody {
   const text = clip([`*${slackEscape(m.title)}*`, ...m.lines.map(slackEscape)].join('\n'), MAX_TEXT_CHARS);
   return { response_type: m.audience === 'channel' ? 'in_channel' : 'ephemeral', text };
-}
-
-export function toFeishu(m: ChatMessage, uuid?: string): FeishuBody {
-  const text = clip([m.title, ...m.lines].join('\n'), MAX_TEXT_CHARS);
-  const body: FeishuBody = { msg_type: 'text', content: JSON.stringify({ text }) };
-  if (uuid !== undefined) body.uuid = uuid.length <= 50 ? uuid : createHash('sha256').update(uuid).digest('hex').slice(0, 50);
-  return body;
 }
 
 /**
@@ -250,24 +229,4 @@ export function toFeishuBot(m: ChatMessage): FeishuBotBody {
 /** The body to POST to a reply webhook: DingTalk sessionWebhook, Slack response_url, Feishu bot webhook. */
 export function webhookBody(kind: 'dingtalk' | 'slack' | 'feishu', m: ChatMessage): DingTalkBody | SlackBody | FeishuBotBody {
   return kind === 'dingtalk' ? toDingTalk(m) : kind === 'slack' ? toSlack(m) : toFeishuBot(m);
-}
-
-export type RenderedReply =
-  | { kind: 'dingtalk'; url: string; body: DingTalkBody }
-  | { kind: 'slack'; url: string; body: SlackBody }
-  | { kind: 'feishu'; messageId: string; body: FeishuBody };
-
-/**
- * The body for the request's own reply channel. `dedupeKey` (e.g. `${batchId}:outcome`) is passed to
- * Feishu as `uuid`; DingTalk and Slack have no such field, so the wiring dedupes those itself.
- */
-export function render(target: ReplyTarget, m: ChatMessage, dedupeKey?: string): RenderedReply {
-  switch (target.kind) {
-    case 'dingtalk':
-      return { kind: 'dingtalk', url: target.sessionWebhook, body: toDingTalk(m) };
-    case 'slack':
-      return { kind: 'slack', url: target.responseUrl, body: toSlack(m) };
-    case 'feishu':
-      return { kind: 'feishu', messageId: target.messageId, body: toFeishu(m, dedupeKey) };
-  }
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
+import { formatIssues } from '../core/validation';
 import type { RejectReason, Rejection } from './types';
 
 /** Header lookup ignoring case: FC hands headers over as the client spelled them. */
@@ -48,13 +49,8 @@ export function parseJson(body: Buffer): { ok: true; value: unknown } | Rejectio
   }
 }
 
-/** A zod failure as one short line: field paths and messages only, never the offending values. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
-    .join('; ');
-}
+/** A zod failure of a webhook body as one short line (core/validation.ts words it). */
+export const describeIssues = (error: { issues: readonly z.core.$ZodIssue[] }): string => formatIssues(error.issues, { max: 3, root: 'body' });
 
 /**
  * `http(s)://127.0.0.1[:port]/...` or `localhost`: where `npm start` and the tests serve reply webhooks.

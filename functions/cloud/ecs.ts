@@ -7,7 +7,9 @@ import { classifyEcsError } from './ecs-errors';
 import * as $Ecs from './ecs-client';
 import { EcsRpcClient } from './ecs-client';
 import { credentialsKey, type Credentials } from './credentials';
-import { mapLimited, TokenBucket, type RateOptions } from './rate';
+import { mapLimited } from '../core/limited';
+import type { Clock } from '../core/time';
+import { TokenBucket, type RateOptions } from './rate';
 import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
 
 export interface EcsAdapterOptions {
@@ -29,6 +31,8 @@ export interface EcsAdapterOptions {
   rate?: RateOptions;
   /** Pages (100 ids each) of one Describe/Start/Delete in flight at once. */
   pageConcurrency?: number;
+  /** What the rate bucket reads the time from (the system clock unless a test moves it). */
+  clock?: Clock;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { name: 'ecs-transient', attempts: 4, baseMs: 500, maxMs: 8_000 };
@@ -48,12 +52,12 @@ const clients = new Map<string, EcsClient>();
 // Buckets too, keyed by the account (access key id), not the rotating secret: the quota is the account's.
 const buckets = new Map<string, TokenBucket>();
 
-function bucketFor(key: string, rate: RateOptions): TokenBucket {
+function bucketFor(key: string, rate: RateOptions, clock?: Clock): TokenBucket {
   const k = `${key}|${rate.perSecond}|${rate.burst ?? ''}`;
   let b = buckets.get(k);
   if (!b) {
     if (buckets.size > 32) buckets.clear();
-    b = new TokenBucket(rate);
+    b = new TokenBucket(rate, clock);
     buckets.set(k, b);
   }
   return b;
@@ -90,7 +94,7 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
 
   /** One ECS call: paced by the region's bucket, retried on transient errors; Throttling pauses the bucket. */
   const call = <T>(region: string, f: (c: EcsClient) => Promise<T>) => {
-    const bucket = bucketFor(`${region}|${options.endpoint ?? ''}|${credentials.accessKeyId}`, rate);
+    const bucket = bucketFor(`${region}|${options.endpoint ?? ''}|${credentials.accessKeyId}`, rate, options.clock);
     return withRetry(
       retry,
       async () => {

@@ -15,7 +15,8 @@ export function redact(value: unknown, depth = 0): unknown {
 export function jsonLog(base: Record<string, unknown>, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Log {
   const emit = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
     const f = fields ? (redact(fields) as Record<string, unknown>) : {};
-    if (fields && fields.error instanceof Error) f.error = { name: fields.error.name, message: fields.error.message };
+    // `error` is whatever was thrown: an Error shows its name and message (never its stack), anything else its text.
+    if (fields && 'error' in fields) f.error = fields.error instanceof Error ? { name: fields.error.name, message: fields.error.message } : String(fields.error);
     write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...f }));
   };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../core/time';
 import { realSleep, type Sleep } from './retry';
 
 export interface RateOptions {
@@ -26,7 +27,7 @@ export class TokenBucket {
 
   constructor(
     readonly options: RateOptions,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly sleep: Sleep = realSleep,
   ) {
     if (!(options.perSecond > 0)) throw new RangeError('perSecond must be positive');
@@ -38,7 +39,7 @@ export class TokenBucket {
   /** Resolves when one call may go. */
   async take(): Promise<void> {
     for (;;) {
-      const t = this.now();
+      const t = this.clock.now();
       const start = Math.max(this.tat, t, this.pausedUntil);
       const at = Math.max(t, this.pausedUntil, start - this.toleranceMs);
       this.tat = start + this.intervalMs;
@@ -46,31 +47,17 @@ export class TokenBucket {
       const pausesBefore = this.pauses;
       await this.sleep(Math.ceil(at - t));
       // A pause that came while we slept moves our slot behind it: reserve again.
-      if (this.pauses === pausesBefore || this.now() >= this.pausedUntil) return;
+      if (this.pauses === pausesBefore || this.clock.now() >= this.pausedUntil) return;
     }
   }
 
   /** Nothing goes out for `ms` from now; then calls resume one interval apart. */
   pause(ms: number): void {
-    const until = this.now() + ms;
+    const until = this.clock.now() + ms;
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
     this.pauses++;
     // Start afresh after the pause: one call at `until`, the next one interval later, no burst.
     this.tat = until + this.toleranceMs;
   }
-}
-
-/** Run `f` over `items` with at most `limit` at once; the results keep the items' order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, f: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }

@@ -3,7 +3,9 @@ import type { LaunchSpec, Tag } from './profile';
 
 export const TERMINAL = ['RUNNING', 'PARTIAL', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
 export type TerminalStatus = (typeof TERMINAL)[number];
-export type BatchStatus = 'SUBMITTING' | 'PENDING' | TerminalStatus;
+/** Every status a batch can be in: the one list the API, chat and the store read. */
+export const BATCH_STATUSES = ['SUBMITTING', 'PENDING', ...TERMINAL] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export const isTerminal = (s: BatchStatus): s is TerminalStatus => (TERMINAL as readonly string[]).includes(s);
 

@@ -28,7 +28,7 @@ export async function cancelBatch(deps: Deps, batch: Batch, release: boolean, re
       batch = await deps.store.saveBatch(markReleased(batch, deps.clock.now()));
     } catch (e) {
       // The sweeper retries the release of a cancelled batch until it succeeds.
-      deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e instanceof Error ? e : String(e) });
+      deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e });
     }
   }
   deps.log.info('batch cancelled', { requestId, batchId: batch.id, release });

@@ -96,7 +96,7 @@ export async function intake(deps: IntakeDeps, input: IntakeInput): Promise<Inta
   }
   deps.log.info('batch submitted', { batchId: batch.id, status: batch.status });
   if (deps.watch && !isTerminal(batch.status)) {
-    await deps.watch(batch.id).catch((e: unknown) => deps.log.warn('watch request failed; the timer will sweep', { batchId: batch.id, error: e instanceof Error ? e : String(e) }));
+    await deps.watch(batch.id).catch((e: unknown) => deps.log.warn('watch request failed; the timer will sweep', { batchId: batch.id, error: e }));
   }
   return { kind: 'created', batch };
 }

@@ -73,6 +73,7 @@ export interface BatchStore {
   dropLease(name: string, owner: string): Promise<void>;
 }
 
+/** Structured log lines. A field named `error` may hold whatever was thrown: the logger renders it safely. */
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;

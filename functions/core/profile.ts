@@ -38,7 +38,6 @@ export const BillingSchema = z.discriminatedUnion('chargeType', [
     autoRenew: z.boolean().default(false),
   }),
 ]);
-export type Billing = z.infer<typeof BillingSchema>;
 
 export const VSwitchSchema = z.strictObject({ id: id('vsw-'), zoneId: z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/) });
 
@@ -68,7 +67,10 @@ export const LaunchProfileSchema = LaunchSpecSchema.extend({
 });
 export type LaunchProfile = z.infer<typeof LaunchProfileSchema>;
 
-export const ProfilesSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'profile names are lower-case words'), LaunchProfileSchema);
+/** A launch profile's name, as profiles are keyed and as requests, chat commands and schedules name them. */
+export const ProfileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a profile name is up to 63 letters, digits, "-" or "_"');
+
+export const ProfilesSchema = z.record(ProfileNameSchema, LaunchProfileSchema);
 export type Profiles = Record<string, LaunchProfile>;
 
 function isTimeZone(tz: string): boolean {
@@ -79,6 +81,9 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** Whether a grant (`"*"` or a list of profile names) lets its holder use the profile `name`. */
+export const allowsProfile = (allowed: '*' | readonly string[], name: string): boolean => allowed === '*' || allowed.includes(name);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { LaunchSpecSchema, TagSchema } from './profile';
+import { LaunchSpecSchema, ProfileNameSchema, TagSchema } from './profile';
 import { parseIsoDuration } from './time';
 
 /** Body of `POST /batches`. Unknown fields are refused so a typo never silently changes a fleet. */
 export const BatchRequestSchema = z
   .strictObject({
-    profile: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a profile name').optional(),
+    profile: ProfileNameSchema.optional(),
     spec: LaunchSpecSchema.optional(),
     amount: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
     name: z

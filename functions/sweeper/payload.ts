@@ -1,6 +1,8 @@
 import { BATCH_ID } from '../core/batch';
 import { z } from 'zod';
+import { ProfileNameSchema } from '../core/profile';
 import { parseIsoDuration } from '../core/time';
+import { formatIssues } from '../core/validation';
 
 /**
  * A scheduled scale-out (an extra timer trigger's payload): `{"action":"submit","profile":"demo","amount":2,
@@ -9,7 +11,7 @@ import { parseIsoDuration } from '../core/time';
 export const SubmitPayloadSchema = z
   .strictObject({
     action: z.literal('submit'),
-    profile: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a launch profile name'),
+    profile: ProfileNameSchema,
     amount: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
     releaseAfter: z
       .string()
@@ -65,8 +67,7 @@ export function parseSweeperEvent(event: unknown): ParsedEvent {
   }
   const parsed = SweeperPayloadSchema.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    return { ok: false, error: `payload.${i.path.join('.') || 'action'}: ${i.message}` };
+    return { ok: false, error: `payload.${formatIssues(parsed.error.issues, { max: 1, root: 'action' })}` };
   }
   if (parsed.data.action === 'submit') {
     // The trigger's name and time are the idempotency key: without them a retried event would launch twice.

@@ -3,6 +3,7 @@ import type { BatchStatus } from '../core/batch';
 import { intake, type IntakeDeps } from '../core/intake';
 import type { Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
+import { fieldLine, formatIssues } from '../core/validation';
 import type { SubmitPayload } from './payload';
 
 export interface ScheduleDeps extends IntakeDeps {
@@ -44,7 +45,7 @@ export async function submitScheduled(deps: ScheduleDeps, payload: SubmitPayload
     ...(payload.releaseAfter !== undefined ? { releaseAfter: payload.releaseAfter } : {}),
     ...(releaseAt !== undefined ? { releaseAt } : {}),
   });
-  if (!request.success) return refuse(`payload: ${request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!request.success) return refuse(`payload: ${formatIssues(request.error.issues)}`);
 
   const { limits: _l, deadlineSeconds, timeZone: _t, ...spec } = profile;
   const result = await intake(deps, {
@@ -59,7 +60,7 @@ export async function submitScheduled(deps: ScheduleDeps, payload: SubmitPayload
   });
   switch (result.kind) {
     case 'invalid':
-      return refuse(`payload: ${result.issues.map((i) => `${i.field === 'releaseAt' ? 'releaseAt' : i.field}: ${i.message}`).join('; ')}`);
+      return refuse(`payload: ${result.issues.map(fieldLine).join('; ')}`);
     case 'overDailyLimit':
       return refuse(`SCHEDULE_DAILY_LIMIT: trigger ${trigger.name} may start at most ${result.limit} instances in any 24 hours`);
     case 'conflict':

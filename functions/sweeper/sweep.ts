@@ -5,6 +5,7 @@ import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '
 import type { Deps, DueEntry, InstanceView } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
 import { driveSubmission } from '../core/submit';
+import { mapLimited } from '../core/limited';
 import type { Poster } from '../cloud/webhook';
 import { batchView } from '../core/view';
 
@@ -51,7 +52,7 @@ export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSumma
 
   // 1. claim
   const claimed: Array<{ batch: Batch; entries: DueEntry[] }> = [];
-  await eachLimited([...byBatch.entries()], deps.concurrency, async ([batchId, es]) => {
+  await mapLimited([...byBatch.entries()], deps.concurrency, async ([batchId, es]) => {
     if (deps.clock.now() >= stopBy) return;
     const got = await guarded(deps, summary, batchId, () => claim(deps, batchId, es, summary));
     if (got) claimed.push({ batch: got, entries: es });
@@ -62,7 +63,7 @@ export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSumma
   const seen = await describeAll(deps, claimed.map((c) => c.batch), summary);
 
   // 3. act and release
-  await eachLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
+  await mapLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
     await guarded(deps, summary, batch.id, async () => {
       try {
         const done = await act(deps, batch, seen, summary);
@@ -121,25 +122,25 @@ export async function watch(deps: SweepDeps, stopBy: number, sleep: (ms: number)
   }
 }
 
-async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summary: SweepSummary, anyTime = false): Promise<Batch | undefined> {
+async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summary: SweepSummary): Promise<Batch | undefined> {
   const now = deps.clock.now();
   const b = await deps.store.getBatch(batchId);
   if (!b) {
-    for (const e of entries) if (e.shard >= 0 && e.dueAt < now - ORPHAN_ENTRY_MS) await deps.store.moveDue(batchId, e.dueAt, undefined);
+    for (const e of entries) if (e.dueAt < now - ORPHAN_ENTRY_MS) await deps.store.moveDue(batchId, e.dueAt, undefined);
     return undefined;
   }
   // Entries that no longer match the batch's own dueAt are leftovers of a reschedule: keep one true entry.
   for (const e of entries) {
-    if (e.shard >= 0 && e.dueAt !== b.dueAt) {
+    if (e.dueAt !== b.dueAt) {
       summary.stale++;
       await deps.store.moveDue(batchId, e.dueAt, hasWork(b, now) ? b.dueAt : undefined);
     }
   }
   if (!hasWork(b, now)) {
-    if (entries.some((e) => e.shard >= 0 && e.dueAt === b.dueAt)) await deps.store.moveDue(batchId, b.dueAt, undefined);
+    if (entries.some((e) => e.dueAt === b.dueAt)) await deps.store.moveDue(batchId, b.dueAt, undefined);
     return undefined;
   }
-  if (!anyTime && b.dueAt > now) return undefined;
+  if (b.dueAt > now) return undefined;
   if (b.lease && b.lease.until > now) {
     summary.busy++;
     return undefined;
@@ -189,7 +190,7 @@ async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSumm
     try {
       for (const [id, v] of await deps.ecs.describeInstances(region, ids)) seen.set(id, v);
     } catch (e) {
-      deps.log.warn('describe failed; this region\'s pending batches wait for the next sweep', { region, error: e instanceof Error ? e : String(e) });
+      deps.log.warn('describe failed; this region\'s pending batches wait for the next sweep', { region, error: e });
       failed.set(region, e);
     }
   }
@@ -208,7 +209,7 @@ async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSumm
     try {
       summary.started += (await deps.ecs.startInstances(region, ids)).filter((x) => x.ok).length;
     } catch (e) {
-      deps.log.warn('start failed; retried after the restart window', { region, count: ids.length, error: e instanceof Error ? e : String(e) });
+      deps.log.warn('start failed; retried after the restart window', { region, count: ids.length, error: e });
     }
   }
   return { seen, failed, folded };
@@ -275,7 +276,7 @@ async function deliverCallback(deps: SweepDeps, b: Batch): Promise<Batch> {
     return await deps.store.saveBatch(afterDelivery(b, deps.clock.now()));
   } catch (e) {
     if (e instanceof VersionConflict || e instanceof StoreError) throw e;
-    deps.log.warn('callback delivery failed', { batchId: b.id, attempt: b.callback!.attempts + 1, error: e instanceof Error ? e.message : String(e) });
+    deps.log.warn('callback delivery failed', { batchId: b.id, attempt: b.callback!.attempts + 1, error: e });
     return deps.store.saveBatch(afterDeliveryFailure(b, deps.clock.now(), e instanceof Error ? e.message : String(e)));
   }
 }
@@ -300,7 +301,7 @@ async function backOff(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<
 async function reschedule(deps: SweepDeps, batchId: string, entries: DueEntry[], recorded: number, next: number | undefined): Promise<void> {
   // The new entry first, then the old ones: never a moment with no entry for a batch that has work.
   if (next !== undefined) await deps.store.moveDue(batchId, undefined, next);
-  const olds = new Set([recorded, ...entries.filter((e) => e.shard >= 0).map((e) => e.dueAt)]);
+  const olds = new Set([recorded, ...entries.map((e) => e.dueAt)]);
   for (const old of olds) if (old !== next) await deps.store.moveDue(batchId, old, undefined);
 }
 
@@ -313,15 +314,7 @@ async function guarded<T>(deps: SweepDeps, summary: SweepSummary, batchId: strin
       return undefined;
     }
     summary.errors++;
-    deps.log.error('batch sweep failed', { batchId, error: e instanceof Error ? e : String(e) });
+    deps.log.error('batch sweep failed', { batchId, error: e });
     return undefined;
   }
-}
-
-async function eachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await f(items[next++]);
-  });
-  await Promise.all(workers);
 }

@@ -1,4 +1,4 @@
-import { authorize, checkDailyLimit, parseAcl, type Acl } from '../../functions/chatops/acl';
+import { authorize, parseAcl, type Acl } from '../../functions/chatops/acl';
 import { parseCommand, type Command } from '../../functions/chatops/command';
 
 const cmd = (text: string) => parseCommand(text) as Command;
@@ -61,14 +61,6 @@ describe('authorize', () => {
 
   it('never finds inherited properties as ids', () => {
     expect(authorize(acl(), 'slack', '__proto__', 'constructor', cmd('list')).ok).toBe(false);
-  });
-});
-
-describe('checkDailyLimit', () => {
-  const scope = { profiles: '*' as const, maxAmount: 10, dailyLimit: 20 };
-  it('allows what fits in the day and refuses what does not', () => {
-    expect(checkDailyLimit(scope, 12, 8).ok).toBe(true);
-    expect(checkDailyLimit(scope, 12, 9)).toEqual({ ok: false, reason: 'That would exceed your daily limit of 20 instances; 8 left today.' });
   });
 });
 

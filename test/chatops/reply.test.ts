@@ -95,22 +95,10 @@ describe('reply bodies', () => {
     expect(reply.toSlack({ ...m, audience: 'requester' }).response_type).toBe('ephemeral');
   });
 
-  it('renders a Feishu text reply whose content is serialized JSON, with a short uuid', () => {
-    const body = reply.toFeishu(m, 'b-1:outcome');
-    expect(body).toEqual({ msg_type: 'text', content: JSON.stringify({ text: 'Batch b-1 <done> & dusted\none\ntwo' }), uuid: 'b-1:outcome' });
-    expect(reply.toFeishu(m, 'x'.repeat(80)).uuid).toHaveLength(50);
-  });
-
   it('caps the text length on every platform', () => {
     const long = { ...m, lines: Array.from({ length: 500 }, () => 'x'.repeat(50)) };
     expect(reply.toDingTalk(long).markdown.text.length).toBeLessThanOrEqual(reply.MAX_TEXT_CHARS);
     expect(reply.toSlack(long).text.length).toBeLessThanOrEqual(reply.MAX_TEXT_CHARS);
-    expect((JSON.parse(reply.toFeishu(long).content) as { text: string }).text.length).toBeLessThanOrEqual(reply.MAX_TEXT_CHARS);
-  });
-
-  it('picks the body and destination from the request\'s reply target', () => {
-    expect(reply.render({ kind: 'dingtalk', sessionWebhook: 'https://oapi.dingtalk.com/x', expiresAt: 1 }, m)).toMatchObject({ kind: 'dingtalk', url: 'https://oapi.dingtalk.com/x', body: { msgtype: 'markdown' } });
-    expect(reply.render({ kind: 'slack', responseUrl: 'https://hooks.slack.com/x' }, m)).toMatchObject({ kind: 'slack', url: 'https://hooks.slack.com/x' });
-    expect(reply.render({ kind: 'feishu', chatId: 'oc_1', messageId: 'om_1' }, m, 'b-1:ack')).toMatchObject({ kind: 'feishu', messageId: 'om_1', body: { uuid: 'b-1:ack' } });
+    expect(reply.toFeishuBot(long).content.text.length).toBeLessThanOrEqual(reply.MAX_TEXT_CHARS);
   });
 });

@@ -1,4 +1,5 @@
-import { mapLimited, TokenBucket } from '../../functions/cloud/rate';
+import { TokenBucket } from '../../functions/cloud/rate';
+import { mapLimited } from '../../functions/core/limited';
 
 /** A bucket on a fake clock whose sleep moves the clock: every wait is recorded, none is real. */
 function fakeBucket(perSecond: number, burst?: number) {
@@ -6,7 +7,7 @@ function fakeBucket(perSecond: number, burst?: number) {
   const sleeps: number[] = [];
   const bucket = new TokenBucket(
     { perSecond, burst },
-    () => now,
+    { now: () => now },
     async (ms) => {
       sleeps.push(ms);
       now += ms;

@@ -4,7 +4,8 @@ import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile } from '../../func
 import { planBatch } from '../../functions/core/plan';
 import { LaunchSpecSchema } from '../../functions/core/profile';
 
-const demoSpec = LaunchSpecSchema.parse({
+/** One instance type in one zone: one offering. */
+const oneOffering = LaunchSpecSchema.parse({
   region: 'cn-hangzhou',
   imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
   instanceTypes: ['ecs.g7.large'],
@@ -17,7 +18,7 @@ const SEC = 1_000;
 
 /** A PENDING batch of `ids.length` Pending instances, submitted at T0 with a 10 minute deadline. */
 function pending(ids: string[], over: Partial<Batch> = {}): Batch {
-  const plan = planBatch({ request: { profile: 'demo', amount: ids.length }, owner: 'ops', spec: demoSpec, deadlineSeconds: 600, now: T0, lease: { owner: 'api', ms: 1 } });
+  const plan = planBatch({ request: { profile: 'demo', amount: ids.length }, owner: 'ops', spec: oneOffering, deadlineSeconds: 600, now: T0, lease: { owner: 'api', ms: 1 } });
   if (!plan.ok) throw new Error('fixture');
   const b = plan.batch;
   b.chunks[0] = { ...b.chunks[0], state: 'submitted', instanceIds: ids };

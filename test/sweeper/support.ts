@@ -6,11 +6,11 @@ import { planBatch } from '../../functions/core/plan';
 import type { EcsPort } from '../../functions/core/ports';
 import type { BatchRequest } from '../../functions/core/request';
 import { sweep, type SweepDeps, type SweepSummary } from '../../functions/sweeper/sweep';
-import { appDeps, call, profiles, TOKENS, type Stack } from '../support/stack';
+import { appDeps, call, TOKENS, type Stack } from '../support/stack';
 
-const { limits: _limits, deadlineSeconds: _deadline, timeZone: _tz, ...launch } = profiles.demo;
-/** The stack's demo profile as a bare launch spec (what a raw-spec request sends). */
-export const demoSpec = launch;
+import { demoSpec } from '../support/profiles';
+
+export { demoSpec };
 
 export const SECRET = 'callback-secret-0123456789';
 
