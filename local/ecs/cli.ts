@@ -5,10 +5,11 @@ import { startEcsEmulator } from './index';
 const HELP = `Local Alibaba Cloud ECS OpenAPI emulator (2014-05-26) for @alicloud/ecs20140526.
 
   npm run emulator:ecs -- [--port N] [--boot-seconds S] [--world FILE] [--seed N] [--data DIR]
-                          [--credential ID:SECRET[:STS_TOKEN]]...
+                          [--credential ID:SECRET[:STS_TOKEN]]... [--events-sink URL]
 
 Env: ECS_EMULATOR_PORT, ECS_EMULATOR_BOOT_SECONDS, ECS_EMULATOR_WORLD, ECS_EMULATOR_SEED,
-     ECS_EMULATOR_DATA, ECS_EMULATOR_CREDENTIALS (JSON [{accessKeyId, accessKeySecret, securityToken?}]).
+     ECS_EMULATOR_DATA, ECS_EMULATOR_EVENTS_SINK (POST each ECS event there, e.g. local/fc's
+     http://127.0.0.1:9001/__eventbridge/events), ECS_EMULATOR_CREDENTIALS (JSON [{accessKeyId, accessKeySecret, securityToken?}]).
 Flags win over env. Default credentials: local / local-secret. See local/ecs/README.md.`;
 
 function numberOf(name: string, raw: string | undefined): number | undefined {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       data: { type: 'string' },
       credential: { type: 'string', multiple: true },
+      'events-sink': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     world: values.world ?? env.ECS_EMULATOR_WORLD,
     seed: numberOf('--seed', values.seed ?? env.ECS_EMULATOR_SEED),
     dataDir: values.data ?? env.ECS_EMULATOR_DATA,
+    eventSink: values['events-sink'] ?? (env.ECS_EMULATOR_EVENTS_SINK || undefined),
     credentials: [...parseCredentialsJson(env.ECS_EMULATOR_CREDENTIALS), ...(values.credential ?? []).map(parseCredentialFlag)],
   });
   console.log(`ECS emulator listening on ${emulator.url}`);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from '../common/http';
 import { apiMinute } from './actions/common';
+import { EventKnobsSchema, type EventCounts, type EventKnobs, type EventSink } from './events';
 import type { FaultRule, FaultRuleInput } from './faults';
 import type { RateLimit, RateLimitInput } from './rate-limit';
 import type { EcsRuntime } from './runtime';
@@ -97,7 +98,7 @@ export class EcsControl {
     const zones = zoneId ? [zoneId] : this.rt.world.zones;
     const types = instanceType ? [instanceType] : this.rt.world.instanceTypes.map((t) => t.instanceType);
     for (const z of zones) for (const t of types) this.rt.state.stock[stockKey(z, t)] = available;
-    this.rt.persist();
+    this.rt.changed();
     return this.stock();
   }
 
@@ -107,7 +108,7 @@ export class EcsControl {
 
   setQuota(input: z.input<typeof QuotaInput>): void {
     this.rt.state.quota = parse(QuotaInput, input).instances;
-    this.rt.persist();
+    this.rt.changed();
   }
 
   /**
@@ -119,7 +120,7 @@ export class EcsControl {
     const now = this.rt.clock.now();
     for (const id of instanceIds) this.live(id).vanishAt = now + afterSeconds * 1000;
     if (next) this.rt.state.vanishNext = { remaining: next, afterMs: afterSeconds * 1000 };
-    this.rt.persist();
+    this.rt.changed();
     return { instanceIds };
   }
 
@@ -131,7 +132,7 @@ export class EcsControl {
     const now = this.rt.clock.now();
     inst.recyclingAt = now;
     inst.vanishAt = now + noticeSeconds * 1000;
-    this.rt.persist();
+    this.rt.changed();
   }
 
   /** Keep the named instances (still booting) where they are, and/or every new instance Pending. */
@@ -146,7 +147,7 @@ export class EcsControl {
       inst.held = true;
     }
     if (allNew !== undefined) this.rt.state.holdNew = allNew;
-    this.rt.persist();
+    this.rt.changed();
   }
 
   /** Let held instances (the named ones, or all of them and stop holding new ones) go on booting from now. */
@@ -162,7 +163,7 @@ export class EcsControl {
       const booting = statusOf(inst, now) === 'Starting' ? [] : [{ status: 'Starting' as const, at: now }];
       inst.timeline = [...inst.timeline, ...booting, { status: 'Running' as const, at: now + startingMs }];
     }
-    this.rt.persist();
+    this.rt.changed();
     return { instanceIds: targets.map((i) => i.instanceId) };
   }
 
@@ -171,6 +172,7 @@ export class EcsControl {
     const clock = this.rt.clock as { advance?: (ms: number) => void };
     if (typeof clock.advance !== 'function') throw new ControlError('this emulator runs on a clock that cannot be advanced');
     clock.advance(ms + seconds * 1000);
+    this.rt.events.scan();
     return { now: new Date(this.rt.clock.now()).toISOString() };
   }
 
@@ -181,6 +183,31 @@ export class EcsControl {
 
   now(): number {
     return this.rt.clock.now();
+  }
+
+  /**
+   * Publish ECS events (StateChange, PreemptibleInstanceInterruption) to `sink`: a function, or a URL that
+   * takes one event per POST. Undefined stops publishing. Only what happens from now on is published.
+   */
+  setEventSink(sink: EventSink | string | undefined): void {
+    try {
+      this.rt.events.setSink(sink);
+    } catch (e) {
+      throw new ControlError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Delivery faults by seed: `{drop, duplicate, delayMs, reorder, reorderMs, seed}` (see events.ts). */
+  configureEvents(input: z.input<typeof EventKnobsSchema>): EventKnobs {
+    try {
+      return this.rt.events.configure(input);
+    } catch (e) {
+      throw e instanceof z.ZodError ? new ControlError(z.prettifyError(e)) : e;
+    }
+  }
+
+  events(): { enabled: boolean; knobs: EventKnobs; counts: EventCounts } {
+    return { enabled: this.rt.events.enabled, knobs: this.rt.events.settings, counts: { ...this.rt.events.counts } };
   }
 
   /** Empty account, world stock and quota, no faults or rate limits, no counters, no gateway skew. The clock is left alone. */
@@ -253,6 +280,16 @@ const ROUTES: Record<string, Route> = {
   'POST /__control/clock/advance': (c, b) => c.advanceClock(b),
   'POST /__control/gateway-skew': (c, b) => (c.skewGateway(b), {}),
   'POST /__control/reset': (c) => (c.reset(), {}),
+  'GET /__control/events': (c) => c.events(),
+  'POST /__control/events': (c, b) => {
+    const { sinkUrl, ...knobs } = (b ?? {}) as { sinkUrl?: unknown };
+    if (sinkUrl !== undefined) {
+      if (sinkUrl !== null && typeof sinkUrl !== 'string') throw new ControlError('sinkUrl must be a URL string, or null to stop');
+      c.setEventSink(sinkUrl ?? undefined);
+    }
+    c.configureEvents(knobs);
+    return c.events();
+  },
   'GET /__control/world': (c) => c.world(),
 };
 

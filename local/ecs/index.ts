@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { AdjustableClock, type Clock } from '../common/clock';
 import { closeServer, listen } from '../common/http';
 import { EcsControl } from './control';
+import type { EventSink } from './events';
 import { credentialMap, type EmulatorCredential } from './credentials';
 import { EcsRuntime } from './runtime';
 import { createEcsServer } from './server';
@@ -12,6 +13,7 @@ export { EcsControl, ControlError, type CreatedInstance } from './control';
 export type { EmulatorCredential } from './credentials';
 export type { FaultRule, FaultRuleInput } from './faults';
 export { DEFAULT_WORLD, type World, type WorldInput } from './world';
+export type { EcsCloudEvent, EventKnobs, EventSink } from './events';
 
 export interface EcsEmulatorOptions {
   /** 0 (default) picks a free port. The emulator binds 127.0.0.1 only. */
@@ -28,6 +30,8 @@ export interface EcsEmulatorOptions {
   seed?: number;
   /** Keep state in `<dataDir>/ecs-state.json` across restarts. Default: memory only. */
   dataDir?: string;
+  /** Publish ECS events here (a function, or a URL taking one event per POST); see events.ts. Default: none. */
+  eventSink?: EventSink | string;
   /** Where unexpected server failures are reported. Default: console.error. */
   log?: (line: string) => void;
 }
@@ -48,6 +52,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     dataDir: options.dataDir,
   });
   const control = new EcsControl(runtime);
+  if (options.eventSink !== undefined) runtime.events.setSink(options.eventSink);
   const server: Server = createEcsServer(runtime, control, options.log ?? ((line) => console.error(line)));
   const port = await listen(server, options.port ?? 0);
   return {
@@ -55,6 +60,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     endpoint: `127.0.0.1:${port}`,
     port,
     control,
-    close: () => closeServer(server),
+    close: () => {
+      runtime.events.close();
+      return closeServer(server);
+    },
   };
 }

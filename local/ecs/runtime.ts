@@ -1,6 +1,7 @@
 import type { Acs3Credential } from '../common/acs3';
 import type { Clock } from '../common/clock';
 import type { ActionContext, EcsAction } from './actions/context';
+import { EventPublisher } from './events';
 import { IdSource } from './ids';
 import { Faults } from './faults';
 import { RateLimits } from './rate-limit';
@@ -18,6 +19,8 @@ export class EcsRuntime {
   readonly rateLimits = new RateLimits();
   readonly ids: IdSource;
   readonly timings: LifecycleTimings;
+  /** ECS events (StateChange, spot interruption) to a sink; off until one is set. */
+  readonly events: EventPublisher;
   calls: Record<string, number> = {};
   /**
    * Signature freshness is judged against wall time (what the SDK stamps), not the lifecycle clock:
@@ -40,6 +43,7 @@ export class EcsRuntime {
     this.state = new EcsState(world);
     const saved = this.dataDir ? loadSnapshot(this.dataDir) : undefined;
     if (saved) this.state.restore(saved);
+    this.events = new EventPublisher(() => this.state, clock, opts.seed);
   }
 
   gatewayNow(): number {
@@ -61,7 +65,10 @@ export class EcsRuntime {
       accessKeyId,
     };
     const result = action.run(params, ctx);
-    if (action.mutates) this.persist();
+    if (action.mutates) {
+      this.persist();
+      this.events.scan();
+    }
     return result;
   }
 
@@ -70,12 +77,19 @@ export class EcsRuntime {
     if (this.dataDir) saveSnapshot(this.dataDir, this.state.snapshot());
   }
 
+  /** A change made outside an action (control API, clock): publish what it made happen. */
+  changed(): void {
+    this.persist();
+    this.events.scan();
+  }
+
   reset(): void {
     this.state = new EcsState(this.world);
     this.faults.clear();
     this.rateLimits.clear();
     this.calls = {};
     this.gatewaySkewMs = 0;
+    this.events.reset();
     this.persist();
   }
 }
