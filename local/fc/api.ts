@@ -23,7 +23,13 @@ export interface ApiDeps {
   invokeSync(fn: FunctionSpec, event: Buffer, requestId: string): Promise<Outcome>;
   /** Queue an async invocation; false when `taskId` was already used within the dedupe window. */
   invokeAsync(fn: FunctionSpec, event: Buffer, requestId: string, taskId: string | undefined): boolean;
+  /** The local default event bus: deliver one event to every matching eventbridge trigger. */
+  publishEvent(event: unknown): number;
 }
+
+/** Not an FC API: where a local event source (the ECS emulator's `--events-sink`) puts events. Loopback only. */
+export const EVENT_BUS_PATH = '/__eventbridge/events';
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function fcError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
@@ -34,6 +40,17 @@ export function createInvokeApiServer(deps: ApiDeps): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = deps.newRequestId();
     const url = req.url ?? '/';
+    if (url.split('?')[0] === EVENT_BUS_PATH && req.method === 'POST') {
+      if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return fcError(res, 403, 'Forbidden', 'the local event bus takes events from loopback callers only', requestId);
+      let event: unknown;
+      try {
+        event = JSON.parse((await readBody(req, 256 * 1024)).toString('utf8'));
+      } catch {
+        return fcError(res, 400, 'InvalidArgument', 'the event must be one JSON object', requestId);
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'x-fc-request-id': requestId }).end(JSON.stringify({ matched: deps.publishEvent(event) }));
+      return;
+    }
     const match = INVOKE_PATH.exec(url);
     if (!match || req.method !== 'POST') {
       return fcError(res, 404, 'NotFound', `${req.method} ${url.split('?')[0]} is not an API of the local FC (only InvokeFunction)`, requestId);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseCron } from './cron';
+import { compilePattern, type Matcher } from './event-pattern';
 
 /**
  * Reading a Serverless Devs v3 s.yaml (`edition: 3.0.0`) for the fc3 component: resolve the
@@ -25,6 +26,19 @@ export interface TimerTriggerSpec {
   payload: string;
 }
 
+/** An EventBridge trigger: a rule on the default bus whose matching events invoke the function, one each. */
+export interface EventBridgeTriggerSpec {
+  triggerName: string;
+  enabled: boolean;
+  /** `asyncInvocationType`: true = async invocation (retried per asyncInvokeConfig), false = sync. */
+  async: boolean;
+  /** The rule's `eventRuleFilterPattern`, as written and compiled. */
+  pattern: string;
+  matches: Matcher;
+  /** `eventSourceConfig.eventSourceType`: only `Default` (the default bus) has a local source. */
+  sourceType: string;
+}
+
 export interface FunctionSpec {
   /** The key under `resources:`. */
   resourceName: string;
@@ -40,6 +54,7 @@ export interface FunctionSpec {
   environmentVariables: Record<string, string>;
   httpTrigger?: HttpTriggerSpec;
   timers: TimerTriggerSpec[];
+  eventbridge: EventBridgeTriggerSpec[];
   maxAsyncRetryAttempts: number;
   /** Concurrent requests one instance takes (FC `instanceConcurrency`, default 1). */
   instanceConcurrency: number;
@@ -82,6 +97,20 @@ const timerTriggerConfig = z.object({
   }),
   enable: z.boolean(),
   payload: z.string().max(128 * 1024, 'payload is limited to 128 KB').default(''),
+}).loose();
+
+// fc3's shape (devsapp/fc3 src/interface/base.ts IEventBridge; FC 2023-03-30 EventBridgeTriggerConfig).
+const eventBridgeTriggerConfig = z.object({
+  triggerEnable: z.boolean().default(true),
+  asyncInvocationType: z.boolean().default(false),
+  eventRuleFilterPattern: z.string().superRefine((value, ctx) => {
+    try {
+      compilePattern(value);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }),
+  eventSourceConfig: z.object({ eventSourceType: z.string().default('Default') }).loose().default({ eventSourceType: 'Default' }),
 }).loose();
 
 const trigger = z.object({
@@ -216,6 +245,7 @@ export function parseSYaml(text: string, baseDir: string, options: LoadOptions =
 
     let httpTrigger: HttpTriggerSpec | undefined;
     const timers: TimerTriggerSpec[] = [];
+    const eventbridge: EventBridgeTriggerSpec[] = [];
     p.triggers.forEach((t, i) => {
       const tat = `${at}.triggers[${i}].triggerConfig`;
       if (t.triggerType === 'http') {
@@ -227,8 +257,19 @@ export function parseSYaml(text: string, baseDir: string, options: LoadOptions =
         const c = timerTriggerConfig.safeParse(t.triggerConfig);
         if (!c.success) throw new SYamlError(`s.yaml ${issuesText(tat, c.error)}`);
         timers.push({ triggerName: t.triggerName, ...c.data });
+      } else if (t.triggerType === 'eventbridge') {
+        const c = eventBridgeTriggerConfig.safeParse(t.triggerConfig);
+        if (!c.success) throw new SYamlError(`s.yaml ${issuesText(tat, c.error)}`);
+        eventbridge.push({
+          triggerName: t.triggerName,
+          enabled: c.data.triggerEnable,
+          async: c.data.asyncInvocationType,
+          pattern: c.data.eventRuleFilterPattern,
+          matches: compilePattern(c.data.eventRuleFilterPattern),
+          sourceType: c.data.eventSourceConfig.eventSourceType,
+        });
       }
-      // Other trigger types (oss, mns, eventbridge, ...) have no local source: ignored.
+      // Other trigger types (oss, mns, ...) have no local source: ignored.
     });
 
     const codePath = typeof p.code === 'string' ? p.code : p.code.src;
@@ -245,6 +286,7 @@ export function parseSYaml(text: string, baseDir: string, options: LoadOptions =
       environmentVariables: p.environmentVariables,
       httpTrigger,
       timers,
+      eventbridge,
       maxAsyncRetryAttempts: p.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
       instanceConcurrency: p.instanceConcurrency,
       initializer: init ? { handler: init.handler, timeoutSeconds: init.timeout } : undefined,

@@ -62,7 +62,7 @@ export interface AsyncInvocation {
   done: Promise<InvokeResult>;
 }
 
-export type InvocationKind = 'http' | 'timer' | 'sync' | 'async';
+export type InvocationKind = 'http' | 'timer' | 'sync' | 'async' | 'eventbridge';
 
 export interface FunctionStats {
   /** Invocations accepted, by how they arrived (`sync`/`async`: the API or `invoke`). Retries not included. */
@@ -88,6 +88,12 @@ export interface LocalFc {
   invoke(functionName: string, event: Buffer | string | object, options?: { async?: false }): Promise<InvokeResult>;
   invoke(functionName: string, event: Buffer | string | object, options: { async: true; taskId?: string }): Promise<AsyncInvocation>;
   fireTimer(functionName: string, triggerName: string, triggerTime?: Date | number): Promise<AsyncInvocation>;
+  /**
+   * Put one event on the local default bus: every enabled eventbridge trigger (source type Default) whose
+   * `eventRuleFilterPattern` matches invokes its function with that one event (sync or async as the trigger
+   * says), in the background. Returns one delivery per matching trigger.
+   */
+  publishEvent(event: unknown): Array<{ functionName: string; triggerName: string } & AsyncInvocation>;
   /** Resolves when no async invocation (timer, API, retries) is pending. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -150,7 +156,7 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
       log: (name, requestId, level, line) => log(`[fc ${name}] ${requestId} [${level.toUpperCase()}] ${line}`),
     }));
     stats[fn.functionName] = {
-      invocations: { http: 0, timer: 0, sync: 0, async: 0 },
+      invocations: { http: 0, timer: 0, sync: 0, async: 0, eventbridge: 0 },
       attempts: 0, succeeded: 0, failed: 0, timeouts: 0, retries: 0, deduplicated: 0, running: 0,
     };
   }
@@ -226,6 +232,29 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
   }
 
   const requestId = () => newRequestId(clock.now());
+
+  /** EventBridge delivers one event per invocation for default-bus sources (no batching). */
+  function publishEvent(event: unknown): Array<{ functionName: string; triggerName: string } & AsyncInvocation> {
+    const out: Array<{ functionName: string; triggerName: string } & AsyncInvocation> = [];
+    if (closing) return out;
+    const body = Buffer.from(JSON.stringify(event));
+    for (const fn of functions) {
+      for (const t of fn.eventbridge) {
+        if (!t.enabled || t.sourceType !== 'Default' || !t.matches(event)) continue;
+        const id = requestId();
+        if (t.async) {
+          out.push({ functionName: fn.functionName, triggerName: t.triggerName, ...runAsync(fn, body, id, 'eventbridge') });
+          continue;
+        }
+        stats[fn.functionName].invocations.eventbridge++;
+        const done = attempt(fn, body, id).then((o) => toInvokeResult(id, o));
+        background.add(done);
+        void done.finally(() => background.delete(done));
+        out.push({ functionName: fn.functionName, triggerName: t.triggerName, requestId: id, done });
+      }
+    }
+    return out;
+  }
   const httpServer: Server = createHttpTriggerServer({
     functions,
     accountId,
@@ -250,6 +279,7 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
       runAsync(fn, event, id, 'async');
       return true;
     },
+    publishEvent: (event) => publishEvent(event).length,
   });
 
   function getFunction(name: string): FunctionSpec {
@@ -290,6 +320,11 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
       log(`[fc] ${fn.functionName}: http trigger authType ${fn.httpTrigger.authType} is not enforced locally (served as anonymous)`);
     }
   }
+  for (const fn of functions) {
+    for (const t of fn.eventbridge) {
+      log(`[fc] eventbridge ${fn.functionName}/${t.triggerName} ${t.enabled ? '' : '(disabled) '}${t.sourceType} ${t.pattern}; put events on http://127.0.0.1:${apiPort}/__eventbridge/events`);
+    }
+  }
   for (const s of scheduler.schedule) {
     log(`[fc] timer ${s.functionName}/${s.triggerName} "${s.expression}" next ${s.nextAt ? new Date(s.nextAt).toISOString() : '-'}`);
   }
@@ -318,6 +353,7 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
       const at = triggerTime === undefined ? clock.now() : typeof triggerTime === 'number' ? triggerTime : triggerTime.getTime();
       return fireTimerNow(fn, triggerName, timer.payload, at);
     },
+    publishEvent,
     async idle() {
       while (background.size > 0) await Promise.allSettled([...background]);
     },

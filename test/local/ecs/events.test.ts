@@ -121,7 +121,7 @@ describe('ECS events from the emulator', () => {
       const [id] = await run(h.ecs);
       for (let i = 0; i < 50 && bodies.length === 0; i++) await settle();
       expect(bodies).toEqual([expect.objectContaining({ type: 'ecs:Instance:StateChange', data: expect.objectContaining({ resourceId: id, state: 'Pending' }) })]);
-      expect((await (await fetch(`${h.emulator.url}/__control/events`)).json()).counts).toMatchObject({ published: 1, delivered: 1 });
+      expect(((await (await fetch(`${h.emulator.url}/__control/events`)).json()) as any).counts).toMatchObject({ published: 1, delivered: 1 });
     } finally {
       await closeServer(server);
     }
