@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Batch } from '../core/batch';
 import { StoreError, VersionConflict } from '../core/errors';
 import type { BatchStore, DueEntry, ListQuery } from '../core/ports';
-import { columnEquals, condition, long, readRow, toNumber, TS, type Tablestore } from './tablestore';
+import { columnAbsent, columnEquals, condition, long, readRow, toNumber, TS, type Tablestore } from './tablestore';
 
 export interface TableNames {
   batches: string;
@@ -37,7 +37,8 @@ const newWriteId = () => randomBytes(8).toString('hex');
  *   batches      [id]                       version, status, owner, writeId, doc (the batch as JSON)
  *   queue        [shard, dueAt, batchId]    one row per batch that needs a look at dueAt
  *   owner_index  [owner, rank, batchId]     rank = MAX - createdAt, so a forward range is newest first
- *   usage        [owner, key]               b:<batch> markers and m:<bucket> counters (rolling 24 h allowance)
+ *   usage        [owner, key]               m:<bucket> counters n + c_<batch> columns (rolling 24 h allowance),
+ *                                           and named leases under owner '#leases'
  */
 export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchStore {
   async function readBatchRow(id: string): Promise<{ batch: Batch; writeId?: string } | undefined> {
@@ -218,25 +219,31 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
 
     async reserveDaily(owner, batchId, amount, limit, now) {
       // No read-modify-write of one hot row (200 concurrent requests from one token would fight over
-      // it): a marker per batch makes the reservation once-only, and atomic INCREMENTs of 10-minute
-      // counters make the sum. Timeline of a reservation:
-      //   1. put [owner, "b:<batch>"] if absent; present = already counted, done;
-      //   2. INCREMENT the current bucket by amount (atomic: concurrent increments all count);
-      //   3. sum the buckets of the last 24 h; over the limit = undo 2 and 1 and refuse.
+      // it): atomic INCREMENTs of 10-minute counters make the sum. Timeline of a reservation:
+      //   1. in the current bucket row, INCREMENT n by amount AND put a column naming the batch, only if
+      //      that column is absent (one conditional UpdateRow: both or neither);
+      //   2. sum the buckets of the last 24 h;
+      //   3. over the limit = take the amount back and drop the batch's column, only if it is still there.
       // Two requests that both push the sum over both refuse: the allowance is never overspent.
-      // A crash between 1 and 2 under-counts that one batch; a retried INCREMENT may over-count.
-      const marker = [{ owner }, { key: `b:${batchId}` }];
-      try {
-        await ts.call('putRow', { tableName: names.usage, condition: condition('EXPECT_NOT_EXIST'), primaryKey: marker, attributeColumns: [{ amount: long(amount) }] });
-      } catch (e) {
-        if (e instanceof StoreError && e.kind === 'conflict') return true;
-        throw e;
-      }
+      // Every write is safe to repeat: when an answer is lost after Tablestore applied the write, the
+      // retry finds its own column (step 1) or finds it gone (step 3) and fails its condition, which we
+      // read as "already done". A repeat of the whole reservation for the same batch (a client retry
+      // after a crash) is not counted again in the same bucket; in a later bucket it is (over-counting
+      // is the safe side). No separate marker row: a crash between two writes cannot lose a count.
       const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
       const counter = [{ owner }, { key: `m:${String(bucket).padStart(15, '0')}` }];
-      const bump = (n: number) =>
-        ts.call('updateRow', { tableName: names.usage, condition: condition('IGNORE'), primaryKey: counter, updateOfAttributeColumns: [{ INCREMENT: [{ n: long(n) }] }] });
-      await bump(amount);
+      const mark = `c_${Buffer.from(batchId).toString('hex')}`;
+      try {
+        await ts.call('updateRow', {
+          tableName: names.usage,
+          condition: condition('IGNORE', columnAbsent(mark)),
+          primaryKey: counter,
+          updateOfAttributeColumns: [{ PUT: [{ [mark]: long(amount) }] }, { INCREMENT: [{ n: long(amount) }] }],
+        });
+      } catch (e) {
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+        // Already counted in this bucket: our own attempt whose answer was lost, or an earlier request.
+      }
       const from = String(Math.floor((now - DAY_MS) / BUCKET_MS + 1) * BUCKET_MS).padStart(15, '0');
       const page = await ts.call<{ rows: unknown[] }>('getRange', {
         tableName: names.usage,
@@ -245,11 +252,22 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
         exclusiveEndPrimaryKey: [{ owner }, { key: 'm;' }],
         limit: 500,
         maxVersions: 1,
+        // Only the sum: the batch columns are bookkeeping for repeats.
+        columnsToGet: ['owner', 'key', 'n'],
       });
       const used = page.rows.map(readRow).reduce((sum, r) => sum + (r ? toNumber(r.columns.n) || 0 : 0), 0);
       if (used <= limit) return true;
-      await bump(-amount);
-      await ts.call('deleteRow', { tableName: names.usage, condition: condition('IGNORE'), primaryKey: marker });
+      try {
+        await ts.call('updateRow', {
+          tableName: names.usage,
+          condition: condition('EXPECT_EXIST', columnEquals(mark, long(amount))),
+          primaryKey: counter,
+          updateOfAttributeColumns: [{ INCREMENT: [{ n: long(-amount) }] }, { DELETE_ALL: [mark] }],
+        });
+      } catch (e) {
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+        // Already taken back: our own undo whose answer was lost, or a concurrent repeat's.
+      }
       return false;
     },
 
@@ -261,17 +279,20 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
       const holder = row ? String(row.columns.holder) : undefined;
       if (row && holder !== owner && toNumber(row.columns.until) > now) return false;
       const version = row ? toNumber(row.columns.version) : 0;
+      const writeId = newWriteId();
       try {
         await ts.call('putRow', {
           tableName: names.usage,
           condition: row ? condition('EXPECT_EXIST', columnEquals('version', long(version))) : condition('EXPECT_NOT_EXIST'),
           primaryKey: key,
-          attributeColumns: [{ holder: owner }, { until: long(now + ms) }, { version: long(version + 1) }],
+          attributeColumns: [{ holder: owner }, { until: long(now + ms) }, { version: long(version + 1) }, { writeId }],
         });
         return true;
       } catch (e) {
-        if (e instanceof StoreError && e.kind === 'conflict') return false;
-        throw e;
+        if (!(e instanceof StoreError && e.kind === 'conflict')) throw e;
+        // Lost the race, or won it and lost the answer (the retry then meets its own write): read back.
+        const after = readRow((await ts.call<{ row?: unknown }>('getRow', { tableName: names.usage, primaryKey: key, maxVersions: 1 })).row);
+        return after?.columns.writeId === writeId;
       }
     },
 
@@ -292,20 +313,14 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
   async function getMany(ids: string[]): Promise<Map<string, Batch>> {
     const out = new Map<string, Batch>();
     for (let i = 0; i < ids.length; i += 100) {
-      const slice = ids.slice(i, i + 100);
-      if (slice.length === 0) continue;
-      // Each item is itself a row: `{isOk, primaryKey, attributes}`.
-      const res = await ts.call<{ tables: Array<Array<{ isOk: boolean }>> }>('batchGetRow', {
-        tables: [{ tableName: names.batches, primaryKey: slice.map((id) => [{ id }]), maxVersions: 1 }],
-      });
-      for (const item of res.tables.flat()) {
-        const row = item.isOk ? readRow(item) : undefined;
+      const rows = await ts.batchGet(names.batches, ids.slice(i, i + 100).map((id) => [{ id }]));
+      for (const item of rows) {
+        const row = readRow(item);
         if (!row || typeof row.columns.doc !== 'string') continue;
         const b = JSON.parse(row.columns.doc) as Batch;
         b.version = toNumber(row.columns.version);
         out.set(b.id, b);
       }
-      // Rows that failed individually are simply not listed; listing is best effort, tracking is not.
     }
     return out;
   }

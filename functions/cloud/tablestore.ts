@@ -112,6 +112,61 @@ export class Tablestore {
       this.sleep,
     );
   }
+
+  /**
+   * BatchGetRow that returns every row or fails. Tablestore answers HTTP 200 even when single rows
+   * failed (`isOk: false` with their own error code): those rows are read again under the same retry
+   * policy, so a caller never mistakes a row that could not be read for a row that does not exist.
+   * Rows come back in no particular order; a missing row is one without a primary key.
+   */
+  async batchGet(tableName: string, keys: unknown[][]): Promise<unknown[]> {
+    const got: unknown[] = [];
+    let pending = keys;
+    if (pending.length === 0) return got;
+    await withRetry(
+      this.retry,
+      async () => {
+        const res = (await this.client.batchGetRow({ tables: [{ tableName, primaryKey: pending, maxVersions: 1 }] })) as {
+          tables: Array<Array<{ isOk: boolean; errorCode?: string | null; errorMessage?: string | null }>>;
+        };
+        const items = res.tables.flat();
+        const failed: unknown[][] = [];
+        let first: { errorCode?: string | null; errorMessage?: string | null } | undefined;
+        items.forEach((item, k) => {
+          if (item.isOk) got.push(item);
+          else {
+            failed.push(pending[k]);
+            first ??= item;
+          }
+        });
+        pending = failed;
+        if (first) throw new RowError(first.errorCode ?? 'OTSUnknownRowError', first.errorMessage ?? '');
+      },
+      (raw) => {
+        const error = raw instanceof RowError ? raw.toStoreError() : classifyStoreError(raw);
+        return { retryable: error.kind === 'unavailable', error };
+      },
+      this.sleep,
+    );
+    return got;
+  }
+}
+
+/** One row of a batch operation failed on its own. Row errors carry a code but no HTTP status. */
+class RowError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toStoreError(): StoreError {
+    // The same transient codes the SDK's own retry rules name (lib/retry/retry_util.js).
+    const transient = /^OTS(ServerBusy|PartitionUnavailable|RowOperationConflict|NotEnoughCapacityUnit|TableNotReady|OperationThrottled|Timeout|InternalServerError|ServerUnavailable)$/;
+    const printable = this.message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
+    return new StoreError(transient.test(this.code) ? 'unavailable' : 'invalid', this.code, `a row failed: ${printable}`, { cause: this });
+  }
 }
 
 export const long = (n: number) => TS.Long.fromNumber(n);
@@ -149,3 +204,11 @@ export function columnEquals(name: string, value: unknown): unknown {
   return new TS.SingleColumnCondition(name, value, TS.ComparatorType.EQUAL, false, true);
 }
 
+
+/**
+ * `name` is absent: Tablestore has no "column missing" comparator, so compare with a value the column
+ * never holds (we only write positive amounts) and let passIfMissing decide.
+ */
+export function columnAbsent(name: string): unknown {
+  return new TS.SingleColumnCondition(name, long(-1), TS.ComparatorType.EQUAL, true, true);
+}

@@ -1,5 +1,5 @@
 import type { Mutation, Store, Table } from './store';
-import { tableNotExist } from './errors';
+import { tableNotExist, type OtsError } from './errors';
 
 /** What every operation handler gets: the data, the time, and the one way to change data. */
 export interface OpContext {
@@ -11,6 +11,8 @@ export interface OpContext {
   scan: { maxRows: number; maxBytes: number };
   /** Next value for an auto-increment key column of a table. */
   nextAutoIncrement(table: string): bigint;
+  /** An injected per-row failure for one row of a batch operation (fault kind rowError), if any. */
+  rowFault(operation: string, table: string): OtsError | undefined;
 }
 
 export function requireTable(ctx: OpContext, name: string): Table {

@@ -90,11 +90,12 @@ export function createControl(d: ControlDeps): TablestoreControl {
 
 const faultSchema = z
   .object({
-    kind: z.enum(['serverBusy', 'rowConflict', 'error', 'latency', 'noAnswer', 'lostAnswer']),
+    kind: z.enum(['serverBusy', 'rowConflict', 'error', 'latency', 'noAnswer', 'lostAnswer', 'rowError']),
     operation: z.string().min(1),
     table: z.string().min(1).optional(),
     times: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
+    skip: z.number().int().nonnegative().optional(),
     latencyMs: z.number().int().nonnegative().optional(),
     status: z.number().int().min(400).max(599).optional(),
     code: z.string().regex(/^OTS\w+$/).optional(),

@@ -9,9 +9,11 @@ import { OtsError, rowOperationConflict, serverBusy } from './errors';
  * - latency: delay the call, then carry on (other faults may still apply).
  * - noAnswer: hold the socket open and apply nothing, like a request lost on the way in.
  * - lostAnswer: apply the write, then destroy the socket: the client cannot know it happened.
+ * - rowError: BatchGetRow only, decided per row: that row alone fails (`isOk` false with the error)
+ *   inside an HTTP 200, as Tablestore does when one partition is busy.
  */
 
-export type FaultKind = 'serverBusy' | 'rowConflict' | 'error' | 'latency' | 'noAnswer' | 'lostAnswer';
+export type FaultKind = 'serverBusy' | 'rowConflict' | 'error' | 'latency' | 'noAnswer' | 'lostAnswer' | 'rowError';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -22,8 +24,10 @@ export interface FaultSpec {
   times?: number;
   /** Apply to each matching call with this probability (0..1). */
   probability?: number;
+  /** Let this many matching calls (rows, for rowError) through untouched first. Default 0. */
+  skip?: number;
   latencyMs?: number;
-  /** For kind 'error': the HTTP status and OTS code to answer with. */
+  /** For kinds 'error' and 'rowError': the HTTP status and OTS code to answer with (default 503 OTSServerBusy). */
   status?: number;
   code?: string;
   message?: string;
@@ -33,6 +37,8 @@ export interface Fault extends FaultSpec {
   id: string;
   /** Calls this fault has been applied to. */
   hits: number;
+  /** Matching calls let through because of `skip`. */
+  skipped: number;
 }
 
 export interface FaultDecision {
@@ -48,7 +54,7 @@ export class Faults {
 
   add(spec: FaultSpec): Fault {
     const times = spec.times ?? (spec.probability === undefined ? 1 : undefined);
-    const fault: Fault = { ...spec, ...(times !== undefined ? { times } : {}), id: `fault-${this.nextId++}`, hits: 0 };
+    const fault: Fault = { ...spec, ...(times !== undefined ? { times } : {}), id: `fault-${this.nextId++}`, hits: 0, skipped: 0 };
     this.faults.push(fault);
     return fault;
   }
@@ -71,18 +77,38 @@ export class Faults {
   decide(operation: string, tables: readonly string[]): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
     for (const f of [...this.faults]) {
-      if (f.operation !== '*' && f.operation !== operation) continue;
-      if (f.table !== undefined && !tables.includes(f.table)) continue;
+      if (f.kind === 'rowError') continue;
       if (f.kind !== 'latency' && decision.outcome) continue;
-      if (f.probability !== undefined && this.random() >= f.probability) continue;
-      f.hits++;
-      if (f.times !== undefined && f.hits >= f.times) this.remove(f.id);
+      if (!this.fires(f, operation, tables)) continue;
       if (f.kind === 'latency') decision.latencyMs += f.latencyMs ?? 0;
       else decision.outcome = outcomeOf(f);
     }
     return decision;
   }
+
+  /** The error one row of a batch read fails with, if a rowError fault fires for it. */
+  decideRow(operation: string, table: string): OtsError | undefined {
+    for (const f of [...this.faults]) {
+      if (f.kind === 'rowError' && this.fires(f, operation, [table])) return errorOf(f);
+    }
+    return undefined;
+  }
+
+  private fires(f: Fault, operation: string, tables: readonly string[]): boolean {
+    if (f.operation !== '*' && f.operation !== operation) return false;
+    if (f.table !== undefined && !tables.includes(f.table)) return false;
+    if (f.skipped < (f.skip ?? 0)) {
+      f.skipped++;
+      return false;
+    }
+    if (f.probability !== undefined && this.random() >= f.probability) return false;
+    f.hits++;
+    if (f.times !== undefined && f.hits >= f.times) this.remove(f.id);
+    return true;
+  }
 }
+
+const errorOf = (f: Fault) => new OtsError(f.status ?? 503, f.code ?? 'OTSServerBusy', f.message ?? 'Injected fault.');
 
 function outcomeOf(f: Fault): NonNullable<FaultDecision['outcome']> {
   switch (f.kind) {
@@ -91,7 +117,7 @@ function outcomeOf(f: Fault): NonNullable<FaultDecision['outcome']> {
     case 'rowConflict':
       return { kind: 'error', error: rowOperationConflict() };
     case 'error':
-      return { kind: 'error', error: new OtsError(f.status ?? 503, f.code ?? 'OTSServerBusy', f.message ?? 'Injected fault.') };
+      return { kind: 'error', error: errorOf(f) };
     case 'noAnswer':
       return { kind: 'noAnswer' };
     default:

@@ -58,6 +58,7 @@ export async function startTablestoreEmulator(options: TablestoreEmulatorOptions
   const scan = { maxRows: options.scan?.maxRows ?? 5000, maxBytes: options.scan?.maxBytes ?? 4 * 1024 * 1024 };
   // Auto-increment keys: increasing per table and above anything handed out before a restart.
   const lastAuto = new Map<string, bigint>();
+  const faults = new Faults(seededRandom(options.seed ?? 1));
   const ctx: OpContext = {
     store,
     now: () => clock.now(),
@@ -70,8 +71,8 @@ export async function startTablestoreEmulator(options: TablestoreEmulatorOptions
       lastAuto.set(table, value);
       return value;
     },
+    rowFault: (operation, table) => faults.decideRow(operation, table),
   };
-  const faults = new Faults(seededRandom(options.seed ?? 1));
   const calls = new Map<string, number>();
   const control = createControl({ store, faults, clock, calls, scan, commit });
   const credentials = new Map<string, Credential>(

@@ -27,6 +27,8 @@ export interface ChaosReport {
   stuck: number;
   unnotified: number;
   inconsistent: number;
+  /** Batches a listing page skipped although it answered 200. */
+  unlisted: number;
   crashes: number;
   outcomes: Record<string, number>;
   problems: string[];
@@ -90,7 +92,9 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     s.ecsEmu.control.vanish({ next: 1 + Math.floor(r() * 5), afterSeconds: 8 });
     s.tsEmu.control.addFault({ kind: 'serverBusy', operation: '*', probability: 0.03 * f });
     s.tsEmu.control.addFault({ kind: 'rowConflict', operation: 'UpdateRow', probability: 0.03 * f });
+    // A lost answer after the write was applied, on every kind of write the app makes (and reads).
     s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: '*', probability: 0.02 * f });
+    for (const operation of ['PutRow', 'UpdateRow', 'DeleteRow']) s.tsEmu.control.addFault({ kind: 'lostAnswer', operation, probability: 0.01 * f });
     s.tsEmu.control.addFault({ kind: 'noAnswer', operation: 'PutRow', probability: 0.002 * f });
   }
 
@@ -109,14 +113,14 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
   });
 
   let seq = 0;
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, query: Record<string, string> = {}) {
     // A careful client: on no answer or a 5xx it retries the same request (same Idempotency-Key).
     for (let attempt = 0; attempt < 4; attempt++) {
       const l = life();
       const req: HttpRequest = {
         method,
         path,
-        query: {},
+        query,
         headers: { authorization: `Bearer ${TOKENS.admin}`, 'content-type': 'application/json', ...headers },
         body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
         requestId: `chaos-${o.seed}-${++seq}`,
@@ -170,6 +174,8 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
   // Recovery: the cloud behaves again and one sweeper runs until every batch has ended and been told.
   s.ecsEmu.control.clearFaults();
   s.tsEmu.control.clearFaults();
+  // Except for single rows of batch reads that fail inside an HTTP 200: listings must re-read them.
+  if (o.faults > 0) s.tsEmu.control.addFault({ kind: 'rowError', operation: 'BatchGetRow', probability: 0.05 * o.faults });
   failNext = 0;
   const healthy = sweepDeps(new Life(r, 0, crashes), 'recovery');
   const all = () => readBatches(s);
@@ -180,7 +186,24 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     if (bs.every((b) => isTerminal(b.status) && (!b.callback || b.callback.state === 'delivered' || b.callback.state === 'failed'))) break;
     s.clock.advance(STEP_MS * 2);
   }
-  return check(o, s, all(), received, crashes.count, problems);
+  const listed = await listAll(api);
+  return check(o, s, all(), received, crashes.count, problems, listed);
+}
+
+type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>, query?: Record<string, string>) => Promise<{ status: number; json: any } | undefined>;
+
+/** Every batch GET /batches lists, page by page, or undefined when a page could not be had. */
+async function listAll(api: Api): Promise<Set<string> | undefined> {
+  const out = new Set<string>();
+  let cursor: string | undefined;
+  for (let page = 0; page < 200; page++) {
+    const res = await api('GET', '/batches', undefined, {}, { limit: '100', ...(cursor ? { cursor } : {}) });
+    if (res?.status !== 200) return undefined;
+    for (const b of res.json.batches as Array<{ id: string }>) out.add(b.id);
+    cursor = res.json.cursor;
+    if (!cursor) return out;
+  }
+  return undefined;
 }
 
 function readBatches(s: Stack): Batch[] {
@@ -191,7 +214,7 @@ function readBatches(s: Stack): Batch[] {
   });
 }
 
-function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string, number>, crashes: number, problems: string[]): ChaosReport {
+function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string, number>, crashes: number, problems: string[], listed: Set<string> | undefined): ChaosReport {
   const ledger = s.ecsEmu.control.instances();
   const byId = new Map(batches.map((b) => [b.id, b]));
   let duplicates = 0;
@@ -199,6 +222,7 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
   let stuck = 0;
   let unnotified = 0;
   let inconsistent = 0;
+  let unlisted = 0;
   const outcomes: Record<string, number> = {};
 
   const tokenOwner = new Map<string, { batch: Batch; chunk: number }>();
@@ -257,6 +281,26 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
       problems.push(`batch ${b.id} is RUNNING with ${alive.length} live instances for ${b.amount}`);
     }
   }
-  void o;
-  return { seed: o.seed, batches: batches.length, instances: ledger.length, duplicates, orphans, stuck, unnotified, inconsistent, crashes, outcomes, problems };
+  // The daily allowance: every recorded batch was counted (a lost answer must not skip the count).
+  const usage = (s.tsEmu.control.dumpTable(s.tables.usage) ?? []).filter((r) => r.primaryKey.owner === 'admin' && String(r.primaryKey.key).startsWith('m:'));
+  const counted = usage.reduce((n, r) => n + Number(r.columns.n), 0);
+  const recorded = batches.filter((b) => b.owner === 'admin').reduce((n, b) => n + b.amount, 0);
+  if (counted < recorded) {
+    inconsistent++;
+    problems.push(`the daily allowance counted ${counted} instances for ${recorded} recorded`);
+  }
+  // Listing: every batch with an owner-index entry is listed (a row that failed on its own is re-read).
+  const indexed = new Set((s.tsEmu.control.dumpTable(s.tables.index) ?? []).map((r) => String(r.primaryKey.batchId)));
+  if (!listed) {
+    unlisted++;
+    problems.push('GET /batches did not answer 200 for every page');
+  } else {
+    for (const b of batches) {
+      if (indexed.has(b.id) && !listed.has(b.id)) {
+        unlisted++;
+        problems.push(`batch ${b.id} is missing from GET /batches`);
+      }
+    }
+  }
+  return { seed: o.seed, batches: batches.length, instances: ledger.length, duplicates, orphans, stuck, unnotified, inconsistent, unlisted, crashes, outcomes, problems };
 }

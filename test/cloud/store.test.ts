@@ -1,5 +1,14 @@
 import { startStack, type Stack } from '../support/stack';
 import { nextLook } from '../../functions/core/reconcile';
+import { planBatch } from '../../functions/core/plan';
+import type { Batch } from '../../functions/core/batch';
+import { demoSpec } from '../support/profiles';
+
+function makeBatch(id: string, createdAt: number): Batch {
+  const plan = planBatch({ request: { profile: 'demo', amount: 1 }, owner: 'alice', spec: demoSpec, deadlineSeconds: 600, now: createdAt, lease: { owner: 'test', ms: 0 } });
+  if (!plan.ok) throw new Error('fixture does not plan');
+  return { ...plan.batch, id, createdAt };
+}
 
 let s: Stack;
 beforeAll(async () => {
@@ -37,5 +46,91 @@ describe('nextLook', () => {
   it('answers whole milliseconds, as the queue key needs', () => {
     const b = { status: 'PENDING', createdAt: 0, deadlineAt: 10_000_000, failures: 0 } as Parameters<typeof nextLook>[0];
     for (const now of [1, 33_333, 77_777, 123_457]) expect(Number.isInteger(nextLook(b, now))).toBe(true);
+  });
+});
+
+/**
+ * Every write the store makes, with its answer lost after Tablestore applied it (the emulator's
+ * lostAnswer fault): the retry must recognise its own earlier success, never count twice or not at all.
+ */
+describe('writes whose answer was lost after they were applied', () => {
+  const usage = () => s.tsEmu.control.dumpTable(s.tables.usage) ?? [];
+  const counted = () => usage().filter((r) => String(r.primaryKey.key).startsWith('m:')).reduce((n, r) => n + Number(r.columns.n), 0);
+
+  // The k-th call to the usage table is lost (k = 0: the first write of a reservation, and so on).
+  it.each([0, 1, 2, 3])('reserveDaily counts each reservation exactly once with usage call %i lost', async (skip) => {
+    const now = s.clock.now();
+    s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: '*', table: s.tables.usage, skip, times: 1 });
+    expect(await s.store.reserveDaily('alice', 'b-1', 900, 1000, now)).toBe(true);
+    expect(counted()).toBe(900);
+    s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: '*', table: s.tables.usage, skip, times: 1 });
+    // The audit's case: a second 900 against 1000 must be refused, and its undo must not undo twice.
+    expect(await s.store.reserveDaily('alice', 'b-2', 900, 1000, now)).toBe(false);
+    expect(counted()).toBe(900);
+    expect(await s.store.reserveDaily('alice', 'b-3', 100, 1000, now)).toBe(true);
+    expect(counted()).toBe(1000);
+  });
+
+  it('reserveDaily answers a repeat for the same batch without counting it again', async () => {
+    const now = s.clock.now();
+    expect(await s.store.reserveDaily('alice', 'b-1', 600, 1000, now)).toBe(true);
+    expect(await s.store.reserveDaily('alice', 'b-1', 600, 1000, now)).toBe(true);
+    expect(counted()).toBe(600);
+  });
+
+  it('tryLease reports a first take whose answer was lost as held', async () => {
+    const now = s.clock.now();
+    s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: 'PutRow', table: s.tables.usage, times: 1 });
+    expect(await s.store.tryLease('watch', 'me', now, 10_000)).toBe(true);
+    expect(await s.store.tryLease('watch', 'other', now, 10_000)).toBe(false);
+  });
+
+  it('tryLease reports a renewal whose answer was lost as held', async () => {
+    const now = s.clock.now();
+    expect(await s.store.tryLease('watch', 'me', now, 10_000)).toBe(true);
+    s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: 'PutRow', table: s.tables.usage, times: 1 });
+    expect(await s.store.tryLease('watch', 'me', now + 1_000, 10_000)).toBe(true);
+    expect(await s.store.tryLease('watch', 'other', now + 10_500, 10_000)).toBe(false);
+  });
+
+  it('tryLease still loses to a holder that is not us', async () => {
+    const now = s.clock.now();
+    expect(await s.store.tryLease('watch', 'other', now, 10_000)).toBe(true);
+    expect(await s.store.tryLease('watch', 'me', now + 1, 10_000)).toBe(false);
+  });
+
+  it('dropLease and the batch writes survive a lost answer', async () => {
+    const now = s.clock.now();
+    expect(await s.store.tryLease('watch', 'me', now, 10_000)).toBe(true);
+    s.tsEmu.control.addFault({ kind: 'lostAnswer', operation: 'UpdateRow', table: s.tables.usage, times: 1 });
+    await s.store.dropLease('watch', 'me');
+    expect(await s.store.tryLease('watch', 'other', now + 1, 10_000)).toBe(true);
+  });
+});
+
+describe('listing when BatchGetRow fails single rows (HTTP 200, per-row errors)', () => {
+  async function make(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const id = `b-${String(k).padStart(24, '0')}`;
+      const batch = { ...makeBatch(id, 1_000 + k) };
+      const r = await s.store.createBatch(batch);
+      expect(r.created).toBe(true);
+      ids.push(id);
+    }
+    return ids.reverse();
+  }
+
+  it('re-reads a row that failed on its own instead of skipping it', async () => {
+    const ids = await make(5);
+    s.tsEmu.control.addFault({ kind: 'rowError', operation: 'BatchGetRow', table: s.tables.batches, skip: 2, times: 1 });
+    const page = await s.store.listBatches('alice', { limit: 10 });
+    expect(page.batches.map((b) => b.id)).toEqual(ids);
+  });
+
+  it('fails the page rather than move the cursor past a row it could not read', async () => {
+    await make(3);
+    s.tsEmu.control.addFault({ kind: 'rowError', operation: 'BatchGetRow', table: s.tables.batches, skip: 1, probability: 1 });
+    await expect(s.store.listBatches('alice', { limit: 10 })).rejects.toMatchObject({ name: 'StoreError', kind: 'unavailable' });
   });
 });

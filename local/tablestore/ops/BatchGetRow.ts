@@ -45,6 +45,8 @@ export const BatchGetRow: Operation = {
           const rows = decoded.map((pkIn) => {
             try {
               if (!table) throw tableNotExist();
+              const injected = ctx.rowFault('BatchGetRow', t.tableName);
+              if (injected) throw injected;
               const pk = checkPrimaryKey(table.meta, pkIn, 'row') as PkColumn[];
               const key = encodeKey(pk.map((c) => c.value));
               const row = projectRow(table.meta, table.get(key), opts, now);

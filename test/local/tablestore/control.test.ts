@@ -99,6 +99,32 @@ describe('Tablestore emulator: faults and control', () => {
     expect(ids()).toEqual(['a']);
   });
 
+  it('lets the first matching calls through with skip', async () => {
+    h.emulator.control.addFault({ kind: 'serverBusy', operation: 'PutRow', skip: 1 });
+    await put('a');
+    expect(await failure(put('b'))).toEqual({ status: 503, code: 'OTSServerBusy' });
+    await put('c');
+    expect(ids()).toEqual(['a', 'c']);
+  });
+
+  it('fails single rows of a BatchGetRow inside an HTTP 200 (rowError)', async () => {
+    await put('a');
+    await put('b');
+    await put('c');
+    h.emulator.control.addFault({ kind: 'rowError', operation: 'BatchGetRow', table: T, skip: 1, times: 1 });
+    const res = await client.batchGetRow({ tables: [{ tableName: T, primaryKey: [[{ id: 'a' }], [{ id: 'b' }], [{ id: 'c' }]], maxVersions: 1 }] });
+    const rows = res.tables[0] as Array<{ isOk: boolean; errorCode: string | null }>;
+    expect(rows.map((r) => [r.isOk, r.errorCode])).toEqual([
+      [true, null],
+      [false, 'OTSServerBusy'],
+      [true, null],
+    ]);
+    // A rowError never fails a whole call, nor any other operation.
+    h.emulator.control.addFault({ kind: 'rowError', operation: '*', probability: 1 });
+    await put('d');
+    expect((await client.getRow({ tableName: T, primaryKey: [{ id: 'd' }] })).row.primaryKey).toBeDefined();
+  });
+
   it('draws probabilistic faults from the seed, the same way every run', async () => {
     const pattern = async (): Promise<string> => {
       const other = await startHarness({ seed: 42 });
