@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { BATCH_STATUSES, isTerminal, type Batch } from '../core/batch';
-import { EcsError, StoreError, VersionConflict } from '../core/errors';
+import { EcsError, InvalidCursor, StoreError, VersionConflict } from '../core/errors';
 import { intake } from '../core/intake';
 import { ownedBatch as findOwned } from '../core/owned';
-import type { BatchStore, EcsPort, Log } from '../core/ports';
+import type { BatchStore, EcsPort, Invoker, Log, Poster } from '../core/ports';
 import { allowsProfile, type Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
-import type { Clock } from '../core/time';
+import type { Clock, Sleep } from '../core/time';
 import { toFieldIssues } from '../core/validation';
-import type { Invoker } from '../cloud/fc';
-import type { Sleep } from '../cloud/retry';
-import { InvalidCursor } from '../cloud/store';
 import { authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
 import { openApiDocument } from './openapi';
@@ -18,7 +15,6 @@ import { batchView } from '../core/view';
 import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
 import type { ChatOpsConfig } from '../chatops';
-import type { Poster } from '../cloud/webhook';
 
 export interface AppDeps {
   ecs: EcsPort;

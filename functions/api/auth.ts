@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError } from '../core/profile';
+import { ConfigError } from '../core/errors';
 import { formatIssues } from '../core/validation';
 
 /**

@@ -1,6 +1,6 @@
 import { ownedBatch } from '../core/owned';
 import { createHash } from 'node:crypto';
-import { authorize, parseCommand, PLATFORMS, receive, resolveUntil, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
+import { authorize, parseCommand, PLATFORMS, receive, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
 import type { ScaleOutCommand } from '../chatops/command';
 import {
   acknowledgement,
@@ -20,7 +20,7 @@ import { isTerminal, newBatchId, type Batch, type ChatNotifyState } from '../cor
 import { batchSummary } from '../core/chat-notify';
 import { intake, type IntakeResult } from '../core/intake';
 import { BatchRequestSchema } from '../core/request';
-import { releaseWindowProblem, RELEASE_MIN_AHEAD_MS } from '../core/time';
+import { nextLocalTime, releaseWindowProblem, RELEASE_MIN_AHEAD_MS } from '../core/time';
 import { allowsProfile } from '../core/profile';
 import { fieldLine, toFieldIssues } from '../core/validation';
 import type { AppDeps } from './app';
@@ -174,7 +174,7 @@ async function scaleOut(deps: AppDeps, req: HttpRequest, chat: ChatRequest, cmd:
     if (cmd.lifetime.duration.ms < RELEASE_MIN_AHEAD_MS) return say('That is too soon to release', 'ECS releases instances automatically at least 30 minutes ahead: use "for 30m" or longer.');
     release.releaseAfter = cmd.lifetime.duration.iso;
   } else if (cmd.lifetime?.kind === 'until') {
-    const at = resolveUntil(cmd.lifetime.untilLocalTime, profile.timeZone, now);
+    const at = nextLocalTime(cmd.lifetime.untilLocalTime, profile.timeZone, now);
     const problem = releaseWindowProblem(at, now);
     if (problem) {
       const minutes = Math.max(0, Math.floor((at - now) / 60_000));

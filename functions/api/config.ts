@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadChatOpsConfig, type ChatOpsConfig } from '../chatops';
-import { ConfigError, type Profiles } from '../core/profile';
+import { ConfigError } from '../core/errors';
+import type { Profiles } from '../core/profile';
 import { CloudEnvSchema, loadProfiles, parseEnv, type CloudEnv } from '../cloud/env';
 import { parseTokens, type TokenScope } from './auth';
 

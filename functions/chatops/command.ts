@@ -108,7 +108,7 @@ export const DurationSchema = z.string().transform((s, ctx): Duration => {
   return { iso, ms };
 });
 
-/** `18:00`, `9:30` -> `HH:MM`; the caller resolves it in the profile's time zone (`resolveUntil`). */
+/** `18:00`, `9:30` -> `HH:MM`; the caller places it in the profile's time zone (core/time.ts `nextLocalTime`). */
 export const LocalTimeSchema = z.string().transform((s, ctx) => {
   const [h, m, ...rest] = s.split(':');
   const ok =
@@ -281,65 +281,4 @@ export function parseCommand(text: string): Command | CommandError {
     return { kind: 'error', error: `${message[0]!.toUpperCase()}${message.slice(1)}.`, usage };
   }
   return parsed.data;
-}
-
-// ------------------------------------------------------------------------------------------ until HH:MM
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall clock in `timeZone` at `utcMs`, written as if it were UTC (so plain arithmetic works on it). */
-function wallClock(utcMs: number, timeZone: string): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(utcMs)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-}
-
-const offsetAt = (utcMs: number, timeZone: string) => wallClock(utcMs, timeZone) - Math.floor(utcMs / 1000) * 1000;
-
-/**
- * The UTC instant of wall-clock `localMs` (a UTC-encoded local time) in `timeZone`. When the clocks fall
- * back the time exists twice and the earlier wins; when they spring forward it does not exist and the time
- * is pushed forward by the gap (02:30 -> 03:30), the way calendars and Temporal's "compatible" mode do.
- */
-function instantOf(localMs: number, timeZone: string): number {
-  const before = offsetAt(localMs - UNIT_MS.d, timeZone);
-  const after = offsetAt(localMs + UNIT_MS.d, timeZone);
-  const fits = [before, after].map((o) => localMs - o).filter((t) => wallClock(t, timeZone) === localMs);
-  return fits.length > 0 ? Math.min(...fits) : localMs - before;
-}
-
-/**
- * The next instant (epoch ms, strictly after `nowMs`) when the clock in IANA `timeZone` shows `HH:MM`:
- * today if that is still ahead, else tomorrow. Throws RangeError for an unknown time zone (a profile
- * configuration error, validated when profiles load).
- */
-export function resolveUntil(untilLocalTime: string, timeZone: string, nowMs: number): number {
-  const parsed = LocalTimeSchema.safeParse(untilLocalTime);
-  if (!parsed.success) throw new RangeError(`not a time of day: ${untilLocalTime}`);
-  const [hh, mm] = parsed.data.split(':').map(Number) as [number, number];
-  const today = new Date(wallClock(nowMs, timeZone));
-  for (let days = 0; days <= 2; days++) {
-    const local = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days, hh, mm);
-    const at = instantOf(local, timeZone);
-    if (at > nowMs) return at;
-  }
-  /* istanbul ignore next: two days always contain the time */
-  throw new RangeError(`cannot place ${untilLocalTime} in ${timeZone}`);
 }

@@ -6,7 +6,7 @@ import type { ParseResult, Platform, RawWebhook } from './types';
 import { reject } from './webhook';
 
 export * from './types';
-export { parseCommand, resolveUntil, type Command, type CommandError } from './command';
+export { parseCommand, type Command, type CommandError } from './command';
 export { authorize, parseAcl, type Acl, type Scope } from './acl';
 export { loadChatOpsConfig, type ChatOpsConfig } from './config';
 export { isLoopbackUrl } from './webhook';

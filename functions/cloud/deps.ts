@@ -1,8 +1,8 @@
-import type { BatchStore, EcsPort } from '../core/ports';
+import type { BatchStore, EcsPort, Invoker } from '../core/ports';
 import { credentialsKey, type Credentials } from './credentials';
 import { ecsAdapter } from './ecs';
 import type { CloudEnv } from './env';
-import { fcInvoker, noInvoker, type Invoker } from './fc';
+import { fcInvoker, noInvoker } from './fc';
 import { tablestoreBatchStore, tableNames } from './store';
 import { Tablestore } from './tablestore';
 

@@ -8,9 +8,9 @@ import * as $Ecs from './ecs-client';
 import { EcsRpcClient } from './ecs-client';
 import { credentialsKey, type Credentials } from './credentials';
 import { mapLimited } from '../core/limited';
-import type { Clock } from '../core/time';
+import type { Clock, Sleep } from '../core/time';
 import { TokenBucket, type RateOptions } from './rate';
-import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
+import { withRetry, realSleep, type RetryPolicy } from './retry';
 
 export interface EcsAdapterOptions {
   /** `host:port` for a local emulator; unset = the public endpoint of each region. */

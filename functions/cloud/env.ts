@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatIssues } from '../core/validation';
-import { ConfigError, parseProfiles, type Profiles } from '../core/profile';
+import { ConfigError } from '../core/errors';
+import { parseProfiles, type Profiles } from '../core/profile';
 
 /** Where the cloud is. Locally these point at the stand-ins; on FC they are the regional endpoints. */
 export const CloudEnvSchema = z.object({

@@ -2,17 +2,14 @@ import { Config } from '@alicloud/openapi-core/dist/utils';
 import * as $dara from '@darabonba/typescript';
 import { Readable } from 'node:stream';
 import { credentialsKey, type Credentials } from './credentials';
+import type { Invoker } from '../core/ports';
 import * as $FC from './fc-client';
 
-/** Asynchronous self-invocation through the FC 3.0 API (the fast-path watch). */
-export interface Invoker {
-  /** Best effort: a failure costs latency (the timer still sweeps), never the batch. */
-  invokeAsync(functionName: string, payload: unknown, taskId: string): Promise<void>;
-}
 
 type FcClient = $FC.FcInvokeClient;
 const clients = new Map<string, FcClient>();
 
+/** The Invoker port over FC 3.0's InvokeFunction (asynchronous self-invocation: the fast-path watch). */
 export function fcInvoker(credentials: Credentials, where: { endpoint: string; protocol?: 'HTTP' | 'HTTPS'; region: string }): Invoker {
   const key = `${where.endpoint}|${credentialsKey(credentials)}`;
   let client = clients.get(key);

@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../core/time';
-import { realSleep, type Sleep } from './retry';
+import { systemClock, type Clock, type Sleep } from '../core/time';
+import { realSleep } from './retry';
 
 export interface RateOptions {
   /** Calls per second in the long run. */

@@ -1,3 +1,5 @@
+import type { Sleep } from '../core/time';
+
 /**
  * A retry is a named bound on a named error kind. `retryable` says which failures may be repeated; the
  * delay doubles from `baseMs` up to `maxMs` with full jitter, and a server-given `retryAfterMs` wins.
@@ -9,7 +11,6 @@ export interface RetryPolicy {
   maxMs: number;
 }
 
-export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function withRetry<T>(

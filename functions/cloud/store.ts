@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Batch } from '../core/batch';
-import { StoreError, VersionConflict } from '../core/errors';
+import { InvalidCursor, StoreError, VersionConflict } from '../core/errors';
 import type { BatchStore, DueEntry, ListQuery } from '../core/ports';
 import { columnAbsent, columnEquals, condition, long, readRow, toNumber, TS, type Tablestore } from './tablestore';
 
@@ -334,16 +334,12 @@ function encodeCursor(c: { r: number; b: string }): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-export class InvalidCursor extends Error {
-  override name = 'InvalidCursor';
-}
-
 function decodeCursor(text: string | undefined): { r: number; b: string } | undefined {
   if (text === undefined) return undefined;
   try {
     return Cursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch {
-    throw new InvalidCursor('cursor is not one this API returned');
+  } catch (e) {
+    throw new InvalidCursor('cursor is not one this API returned', { cause: e });
   }
 }
 

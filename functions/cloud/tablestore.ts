@@ -1,6 +1,7 @@
 import { StoreError, type StoreErrorKind } from '../core/errors';
 import type { Credentials } from './credentials';
-import { withRetry, realSleep, type RetryPolicy, type Sleep } from './retry';
+import type { Sleep } from '../core/time';
+import { withRetry, realSleep, type RetryPolicy } from './retry';
 
 // The SDK ships no types; we use a handful of its calls and describe them where we use them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

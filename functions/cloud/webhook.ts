@@ -1,13 +1,4 @@
-/** Outbound POST of JSON (callbacks, chat replies) with a hard timeout; any non-2xx is a failure. */
-export type Poster = (url: string, body: string, headers: Record<string, string>, opts?: PostOptions) => Promise<void>;
-
-export interface PostOptions {
-  /**
-   * Chat platforms answer some failures with HTTP 200 and an error code in the JSON body (DingTalk
-   * `errcode`, Feishu `code`): with this set, a non-zero one is a failed delivery too.
-   */
-  platformCodes?: boolean;
-}
+import type { Poster } from '../core/ports';
 
 /**
  * Why a delivery failed, in words safe to log and store: never the URL (its query may hold a secret),
@@ -17,6 +8,7 @@ export class DeliveryError extends Error {
   override name = 'DeliveryError';
 }
 
+/** The Poster port over fetch: a hard timeout, any non-2xx is a failure. */
 export function httpPoster(timeoutMs = 5_000): Poster {
   return async (url, body, headers, opts = {}) => {
     let res: Response;

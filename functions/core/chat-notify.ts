@@ -2,7 +2,7 @@ import { batchReport, webhookBody, type BatchSummary, type InstanceSummary } fro
 import { isTerminal, type Batch } from './batch';
 import { StoreError, VersionConflict } from './errors';
 import { MAX_CALLBACK_ATTEMPTS } from './notify';
-import type { BatchStore, Log } from './ports';
+import type { BatchStore, Log, Poster } from './ports';
 import type { Clock } from './time';
 
 /**
@@ -14,8 +14,7 @@ export interface ChatNotifyDeps {
   store: BatchStore;
   clock: Clock;
   log: Log;
-  /** Outbound POST with a timeout; rejects on a non-2xx answer (cloud/webhook.ts `Poster`). */
-  post: (url: string, body: string, headers: Record<string, string>, opts?: { platformCodes?: boolean }) => Promise<void>;
+  post: Poster;
 }
 
 /** Slack accepts at most 5 posts to one response_url; the acknowledgement travelled in the HTTP answer. */

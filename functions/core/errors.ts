@@ -44,6 +44,22 @@ export class StoreError extends Error {
   }
 }
 
+/** A configuration value is missing or wrong; the message names the setting, never its secret value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A listing cursor that this API did not hand out (or that was altered). */
+export class InvalidCursor extends Error {
+  override name = 'InvalidCursor';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Someone else changed the batch since we read it: our view is stale, stop acting on it. */
 export class VersionConflict extends Error {
   override name = 'VersionConflict';

@@ -80,6 +80,23 @@ export interface Log {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** Asynchronous self-invocation of a function (the fast-path watch). */
+export interface Invoker {
+  /** Best effort: a failure costs latency (the timer still sweeps), never the batch. */
+  invokeAsync(functionName: string, payload: unknown, taskId: string): Promise<void>;
+}
+
+/** Outbound POST of JSON (callbacks, chat replies) with a hard timeout; rejects on any non-2xx answer. */
+export type Poster = (url: string, body: string, headers: Record<string, string>, opts?: PostOptions) => Promise<void>;
+
+export interface PostOptions {
+  /**
+   * Chat platforms answer some failures with HTTP 200 and an error code in the JSON body (DingTalk
+   * `errcode`, Feishu `code`): with this set, a non-zero one is a failed delivery too.
+   */
+  platformCodes?: boolean;
+}
+
 export interface Deps {
   ecs: EcsPort;
   store: BatchStore;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors';
 import { formatIssues } from './validation';
 
 /**
@@ -84,10 +85,6 @@ function isTimeZone(tz: string): boolean {
 
 /** Whether a grant (`"*"` or a list of profile names) lets its holder use the profile `name`. */
 export const allowsProfile = (allowed: '*' | readonly string[], name: string): boolean => allowed === '*' || allowed.includes(name);
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Parse profiles from configuration text; a bad profile names the field that is wrong. */
 export function parseProfiles(text: string, source: string): Profiles {

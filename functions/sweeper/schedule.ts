@@ -1,8 +1,8 @@
-import { resolveUntil } from '../chatops/command';
 import type { BatchStatus } from '../core/batch';
 import { intake, type IntakeDeps } from '../core/intake';
 import type { Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
+import { nextLocalTime } from '../core/time';
 import { fieldLine, formatIssues } from '../core/validation';
 import type { SubmitPayload } from './payload';
 
@@ -38,7 +38,7 @@ export async function submitScheduled(deps: ScheduleDeps, payload: SubmitPayload
   if (!profile) return refuse(`payload.profile: no launch profile named "${payload.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}`);
   if (payload.amount > profile.limits.maxPerRequest) return refuse(`payload.amount: profile "${payload.profile}" allows at most ${profile.limits.maxPerRequest} per request`);
   const firedAt = Date.parse(trigger.time);
-  const releaseAt = payload.releaseAt === undefined ? undefined : new Date(resolveUntil(payload.releaseAt, profile.timeZone, firedAt)).toISOString();
+  const releaseAt = payload.releaseAt === undefined ? undefined : new Date(nextLocalTime(payload.releaseAt, profile.timeZone, firedAt)).toISOString();
   const request = BatchRequestSchema.safeParse({
     profile: payload.profile,
     amount: payload.amount,

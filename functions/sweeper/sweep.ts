@@ -2,11 +2,10 @@ import { isTerminal, markReleased, type Batch } from '../core/batch';
 import { chatNotifyDue, deliverChatNotify } from '../core/chat-notify';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
-import type { Deps, DueEntry, InstanceView } from '../core/ports';
+import type { Deps, DueEntry, InstanceView, Poster } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
 import { driveSubmission } from '../core/submit';
 import { mapLimited } from '../core/limited';
-import type { Poster } from '../cloud/webhook';
 import { batchView } from '../core/view';
 
 export interface SweepDeps extends Deps {
