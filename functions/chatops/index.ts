@@ -22,6 +22,7 @@ export function receive(platform: Platform, raw: RawWebhook, config: ChatOpsConf
     }
     case 'slack': {
       if (!config.slack) return reject('not_configured', 'Slack is not configured');
+      if (slack.isSslCheck(raw)) return { ok: true, kind: 'ignored', why: 'Slack ssl_check probe' };
       const v = slack.verify(raw, config.slack.signingSecrets, nowMs);
       return v.ok ? slack.parse(raw, options) : v;
     }

@@ -44,10 +44,16 @@ const FormSchema = z.object({
 /** Slack escapes these three in command text; undo it so the grammar sees what the person typed. */
 const unescapeSlack = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
+/**
+ * Slack checks a slash command's certificate with `ssl_check=1&token=…`, unsigned. Slack's own bolt-js answers
+ * it 200 before any signature check and does nothing else, whatever else the form carries
+ * (src/receivers/HTTPModuleFunctions.ts, HTTPReceiver.ts, AwsLambdaReceiver.ts; Slack's "Implementing slash
+ * commands", responding_basic_receipt). So do we: the probe is answered and never read further.
+ */
+export const isSslCheck = (raw: RawWebhook): boolean => new URLSearchParams(raw.body.toString('utf8')).get('ssl_check') === '1';
+
 export function parse(raw: RawWebhook, options: ParseOptions = {}): ParseResult {
   const form = Object.fromEntries(new URLSearchParams(raw.body.toString('utf8')));
-  // Slack probes slash-command URLs with a signed `ssl_check=1` form that carries no command.
-  if (form.ssl_check === '1') return { ok: true, kind: 'ignored', why: 'Slack ssl_check probe' };
   const parsed = FormSchema.safeParse(form);
   if (!parsed.success) return reject('malformed_body', `not a Slack slash command (${describeIssues(parsed.error)})`);
   const f = parsed.data;

@@ -133,6 +133,23 @@ describe('POST /chatops/slack', () => {
     expect(batchRows()).toHaveLength(0);
   });
 
+  it('answers Slack\'s unsigned ssl_check probe 200 and does nothing, even with a command smuggled in', async () => {
+    // Slack sends `ssl_check=1&token=…` without X-Slack-Signature; bolt-js answers it 200 before verifying.
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const probe = await call(deps, 'POST', '/chatops/slack', { raw: 'ssl_check=1&token=legacy', headers: form });
+    expect(probe.statusCode).toBe(200);
+    expect(probe.body).toBe('');
+    const smuggled = await call(deps, 'POST', '/chatops/slack', { raw: `ssl_check=1&${slackForm('scale-out demo 2')}`, headers: form });
+    expect(smuggled.statusCode).toBe(200);
+    expect(smuggled.body).toBe('');
+    // Anything else still needs the signature.
+    expect((await call(deps, 'POST', '/chatops/slack', { raw: slackForm('scale-out demo 2'), headers: form })).statusCode).toBe(401);
+    expect((await call(deps, 'POST', '/chatops/slack', { raw: 'ssl_check=0&token=legacy', headers: form })).statusCode).toBe(401);
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+    expect(received).toHaveLength(0);
+  });
+
   it('answers 400 to a signed body that is not a slash command, and 404 for an unknown platform', async () => {
     const res = await slack('hello=world');
     expect(res.statusCode).toBe(400);

@@ -100,8 +100,11 @@ describe('slack.parse', () => {
     expect(a).toEqual(b);
   });
 
-  it('ignores Slack ssl_check probes', () => {
-    expect(slack.parse(request('ssl_check=1&token=x', {}))).toMatchObject({ ok: true, kind: 'ignored' });
+  it('recognises Slack ssl_check probes, and nothing else, as probes', () => {
+    expect(slack.isSslCheck(request('ssl_check=1&token=x', {}))).toBe(true);
+    expect(slack.isSslCheck(request(`ssl_check=1&${form()}`, {}))).toBe(true);
+    expect(slack.isSslCheck(request('ssl_check=0&token=x', {}))).toBe(false);
+    expect(slack.isSslCheck(request(form(), {}))).toBe(false);
   });
 
   it('rejects a form without the fields of a slash command', () => {

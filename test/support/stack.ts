@@ -114,5 +114,5 @@ export function call(
     headers['content-type'] ??= 'application/json';
   }
   const req: HttpRequest = { method, path, query: opts.query ?? {}, headers, body, requestId: `req-${++seq}` };
-  return handle(deps, req).then((r) => ({ ...r, json: JSON.parse(r.body) }));
+  return handle(deps, req).then((r) => ({ ...r, json: r.body === '' ? undefined : JSON.parse(r.body) }));
 }
