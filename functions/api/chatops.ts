@@ -26,6 +26,7 @@ import { fieldLine, toFieldIssues } from '../core/validation';
 import type { AppDeps } from './app';
 import { cancelBatch } from '../core/cancel';
 import { HttpError, json, type HttpRequest, type HttpResponse } from './http';
+import { FEISHU_WINDOW_MS } from '../chatops/feishu';
 
 /**
  * Chat webhooks: `POST /chatops/{dingtalk,slack,feishu}`. The platform's signature over the raw body is the
@@ -66,16 +67,71 @@ export async function handleChat(deps: AppDeps, req: HttpRequest, parts: string[
     deps.log.warn('chat webhook refused', { requestId: req.requestId, platform, reason: 'replayed_signature' });
     throw new HttpError(401, 'unauthorized', 'this signature was already used by another message');
   }
+  if (chat.platform === 'feishu') return answerFeishuOnce(deps, req, chat);
   let message: ChatMessage;
   try {
     message = await answer(deps, req, chat);
   } catch (e) {
-    // Feishu re-pushes an event we fail to answer, and the message id makes that safe: let it.
-    if (platform === 'feishu') throw e;
     deps.log.error('chat command failed', { requestId: req.requestId, platform, error: e });
     message = { title: 'Something went wrong on my side', lines: ['Nothing new was started by this error. Try again in a minute; repeating the same message is safe.'], audience: 'requester' };
   }
-  return respond(deps, req, chat, message);
+  return chat.platform === 'slack' ? json(200, toSlack(message)) : json(200, toDingTalk(message));
+}
+
+/** A delivery still working after this is dead: above the api function's 60 s timeout (s.yaml). */
+const FEISHU_WORK_MS = 90_000;
+/** "This event was answered" outlives every delivery of it we would accept (the signature window). */
+const FEISHU_ANSWERED_MS = FEISHU_WINDOW_MS + 3_600_000;
+
+/**
+ * Feishu posts the acknowledgement to the group, so a re-push of an event (same event_id; Feishu re-pushes
+ * after 15 s, 5 min, 1 h and 6 h when it did not see our 200 in time) must neither post it again nor run the
+ * command again, and must not be dropped when it is the first delivery we see. Two named leases per event:
+ * - `feishu-work:<id>` while one delivery works on it (FEISHU_WORK_MS). Another delivery meanwhile answers
+ *   503, so Feishu pushes again later: if the first dies, that later push does the work.
+ * - `feishu-answered:<id>` taken for the same short time when the work starts and extended to
+ *   FEISHU_ANSWERED_MS only once the acknowledgement is posted. A delivery that finds it held (and no work
+ *   lease) answers 200 and does nothing.
+ * A failure before the acknowledgement is posted (store, ECS, the bot webhook) gives both leases back and
+ * answers 5xx: Feishu's next push tries again, and the command is safe to repeat (a scale-out is keyed by the
+ * event id, a cancel is idempotent, the rest only read). The one gap left: dying between posting and
+ * recording the acknowledgement posts it a second time on the next push.
+ */
+async function answerFeishuOnce(deps: AppDeps, req: HttpRequest, chat: ChatRequest): Promise<HttpResponse> {
+  const work = `feishu-work:${chat.messageId}`;
+  const answered = `feishu-answered:${chat.messageId}`;
+  const now = deps.clock.now();
+  const fields = { requestId: req.requestId, platform: 'feishu', messageId: chat.messageId };
+  if (!(await deps.store.tryLease(work, req.requestId, now, FEISHU_WORK_MS))) {
+    deps.log.info('Feishu event is being answered by another delivery: push it again later', fields);
+    throw new HttpError(503, 'unavailable', 'this event is being answered by another delivery; push it again later', null, { 'retry-after': '15' });
+  }
+  let done = false;
+  try {
+    if (!(await deps.store.tryLease(answered, req.requestId, now, FEISHU_WORK_MS))) {
+      deps.log.info('Feishu re-pushed an event already answered: nothing to do', fields);
+      done = true;
+      return json(200, {});
+    }
+    const message = await answer(deps, req, chat);
+    const hook = deps.chatops?.feishuBotWebhook;
+    if (!hook || !deps.post) deps.log.warn('no Feishu bot webhook configured: the reply is not sent', fields);
+    else {
+      await deps.post(hook, JSON.stringify(toFeishuBot(message)), {}, { platformCodes: true }).catch((e: unknown) => {
+        // The message names neither the URL nor the answer (DeliveryError).
+        throw new HttpError(502, 'bad_gateway', `the acknowledgement could not be posted to the Feishu bot webhook (${e instanceof Error ? e.message : 'failed'}); push the event again`);
+      });
+    }
+    await deps.store.tryLease(answered, req.requestId, deps.clock.now(), FEISHU_ANSWERED_MS);
+    done = true;
+    return json(200, {});
+  } catch (e) {
+    deps.log.warn('Feishu event not answered: Feishu will push it again', { ...fields, error: e });
+    throw e;
+  } finally {
+    if (!done) await deps.store.dropLease(answered, req.requestId).catch(() => undefined);
+    await deps.store.dropLease(work, req.requestId).catch(() => undefined);
+  }
 }
 
 /**
@@ -88,27 +144,6 @@ async function signatureFirstUse(deps: AppDeps, req: HttpRequest, messageId: str
   const sign = req.headers.sign ?? '';
   const name = `dingtalk-sign:${createHash('sha256').update(sign).digest('hex')}`;
   return deps.store.tryLease(name, messageId, deps.clock.now(), 2 * 3600_000);
-}
-
-/** The acknowledgement, in each platform's format: the HTTP answer for DingTalk and Slack, a bot post for Feishu. */
-async function respond(deps: AppDeps, req: HttpRequest, chat: ChatRequest, m: ChatMessage): Promise<HttpResponse> {
-  switch (chat.platform) {
-    case 'slack':
-      return json(200, toSlack(m));
-    case 'dingtalk':
-      return json(200, toDingTalk(m));
-    case 'feishu': {
-      const hook = deps.chatops?.feishuBotWebhook;
-      if (!hook || !deps.post) {
-        deps.log.warn('no Feishu bot webhook configured: the reply is not sent', { requestId: req.requestId });
-      } else {
-        await deps.post(hook, JSON.stringify(toFeishuBot(m)), {}).catch((e: unknown) =>
-          deps.log.warn('Feishu reply failed', { requestId: req.requestId, error: e }),
-        );
-      }
-      return json(200, {});
-    }
-  }
 }
 
 async function answer(deps: AppDeps, req: HttpRequest, chat: ChatRequest): Promise<ChatMessage> {

@@ -13,11 +13,16 @@ export interface FeishuSecrets {
 }
 
 /**
- * Replay window for X-Lark-Request-Timestamp. Wider than Slack's on purpose: the signature covers the whole
- * body, so a replay can only re-deliver the same event_id, which the idempotency key absorbs; meanwhile
- * Feishu re-pushes failed deliveries for hours and we want those to land if our first answer was lost.
+ * Replay window for X-Lark-Request-Timestamp: 8 hours. Feishu re-pushes an event it saw fail after 15 s,
+ * 5 min, 1 h and 6 h, so the last push comes about 7.1 h after the first ("将事件发送至开发者服务器",
+ * open.feishu.cn, event subscription: "请检查和处理在 7.1 小时内的重复事件", dedupe by event_id). Whether a
+ * re-push is signed with a fresh timestamp or keeps the first one is not documented (Feishu's own
+ * larksuite/node-sdk checks no timestamp at all, dispatcher/request-handle.ts), so the window covers the
+ * whole schedule either way: a re-push that is the first delivery we see is never refused as stale. That is
+ * safe because the signature covers the whole body: a replay can only re-deliver the same event_id, and the
+ * api remembers each answered event for longer than this window (functions/api/chatops.ts).
  */
-export const FEISHU_WINDOW_MS = 60 * 60 * 1000;
+export const FEISHU_WINDOW_MS = 8 * 60 * 60 * 1000;
 
 /**
  * `X-Lark-Signature == hex(SHA256(timestamp + nonce + encryptKey + rawBody))`, checked whenever an Encrypt

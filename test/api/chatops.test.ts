@@ -36,6 +36,8 @@ let deps: AppDeps;
 let receiver: Server;
 let base: string;
 const received: Received[] = [];
+/** The Feishu bot webhook answers this many posts with HTTP 500. */
+let failFeishuBot = 0;
 let seq = 0;
 
 beforeAll(async () => {
@@ -44,6 +46,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url === '/feishu-bot' && failFeishuBot > 0) {
+        failFeishuBot--;
+        res.writeHead(500).end();
+        return;
+      }
       received.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
@@ -69,9 +76,11 @@ afterAll(async () => {
 beforeEach(async () => {
   await s.reset();
   received.length = 0;
+  failFeishuBot = 0;
 });
 
 const ledger = () => s.ecsEmu.control.instances();
+const feishuPosts = () => received.filter((r) => r.path === '/feishu-bot');
 const batchRows = () => s.tsEmu.control.dumpTable(s.tables.batches) ?? [];
 const nowSeconds = () => String(Math.floor(s.clock.now() / 1000));
 const runSweep = () => sweep({ ...s, post: httpPoster(2_000), owner: 'sweeper-1', leaseMs: 60_000, concurrency: 4 }, s.clock.now() + 60_000);
@@ -308,19 +317,20 @@ describe('POST /chatops/dingtalk', () => {
 
 // ----------------------------------------------------------------------------------------------- Feishu
 
-function feishu(plain: unknown, opts: { key?: string } = {}) {
+/** One push as Feishu signs it; sending the same value again is a re-push that keeps the first timestamp. */
+function feishuPush(plain: unknown, opts: { key?: string } = {}) {
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-256-cbc', createHash('sha256').update(FEISHU_KEY).digest(), iv);
   const encrypt = Buffer.concat([iv, cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]).toString('base64');
-  const body = JSON.stringify({ encrypt });
+  const raw = JSON.stringify({ encrypt });
   const ts = nowSeconds();
   const nonce = randomBytes(8).toString('hex');
-  const sig = createHash('sha256').update(`${ts}${nonce}${opts.key ?? FEISHU_KEY}${body}`).digest('hex');
-  return call(deps, 'POST', '/chatops/feishu', {
-    raw: body,
-    headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': sig },
-  });
+  const sig = createHash('sha256').update(`${ts}${nonce}${opts.key ?? FEISHU_KEY}${raw}`).digest('hex');
+  return { raw, headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': sig } };
 }
+
+const deliver = (push: ReturnType<typeof feishuPush>) => call(deps, 'POST', '/chatops/feishu', push);
+const feishu = (plain: unknown, opts: { key?: string } = {}) => deliver(feishuPush(plain, opts));
 
 const feishuMessage = (eventId: string, text: string) => ({
   schema: '2.0',
@@ -343,17 +353,85 @@ describe('POST /chatops/feishu', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json).toEqual({});
     const again = await feishu(feishuMessage('ev-1', 'scale-out demo 1 for 1h'));
+    expect(again.statusCode).toBe(200);
     expect(again.json).toEqual({});
     expect(ledger()).toHaveLength(1);
-    const acks = received.filter((r) => r.path === '/feishu-bot');
-    expect(acks).toHaveLength(2);
+    const acks = feishuPosts();
+    expect(acks).toHaveLength(1);
     expect(acks[0]!.body.msg_type).toBe('text');
     expect(acks[0]!.body.content.text).toContain('Starting 1 instance of demo');
     s.clock.advance(10_000);
     await runSweep();
-    const final = received.filter((r) => r.path === '/feishu-bot').slice(2);
+    const final = feishuPosts().slice(1);
     expect(final).toHaveLength(1);
     expect(final[0]!.body.content.text).toContain('the demo instance is Running');
+  });
+
+  // Feishu re-pushes an event it thinks failed after 15 s, 5 min, 1 h and 6 h, with the same event_id.
+  const REPUSH_GAPS_MS = [15_000, 5 * 60_000, 3_600_000, 6 * 3_600_000];
+
+  it('posts nothing and runs nothing again when Feishu re-pushes an answered event, signed afresh or not', async () => {
+    const scale = feishuPush(feishuMessage('ev-repush-1', 'scale-out demo 1 for 1h'));
+    const status = feishuPush(feishuMessage('ev-repush-2', 'status'));
+    expect((await deliver(scale)).statusCode).toBe(200);
+    expect((await deliver(status)).statusCode).toBe(200);
+    expect(feishuPosts()).toHaveLength(2);
+    for (const gap of REPUSH_GAPS_MS) {
+      s.clock.advance(gap);
+      for (const again of [scale, status, feishuPush(feishuMessage('ev-repush-1', 'scale-out demo 1 for 1h')), feishuPush(feishuMessage('ev-repush-2', 'status'))]) {
+        const res = await deliver(again);
+        expect(res.statusCode).toBe(200);
+        expect(res.json).toEqual({});
+      }
+    }
+    expect(feishuPosts()).toHaveLength(2);
+    expect(ledger()).toHaveLength(1);
+    expect(batchRows()).toHaveLength(1);
+  });
+
+  it('handles a re-push that is the first delivery we see, even 7 hours after Feishu signed it', async () => {
+    const push = feishuPush(feishuMessage('ev-late', 'scale-out demo 1 for 1h'));
+    s.clock.advance(REPUSH_GAPS_MS.reduce((a, b) => a + b, 0)); // the 6 h re-push, original timestamp kept
+    const res = await deliver(push);
+    expect(res.statusCode).toBe(200);
+    expect(ledger()).toHaveLength(1);
+    expect(feishuPosts()).toHaveLength(1);
+    expect(feishuPosts()[0]!.body.content.text).toContain('Starting 1 instance of demo');
+    expect((await deliver(push)).statusCode).toBe(200);
+    expect(feishuPosts()).toHaveLength(1);
+    // Past every re-push Feishu makes, an old signature is a replay: refused.
+    const stale = feishuPush(feishuMessage('ev-stale', 'scale-out demo 1 for 1h'));
+    s.clock.advance(9 * 3_600_000);
+    expect((await deliver(stale)).statusCode).toBe(401);
+    expect(ledger()).toHaveLength(1);
+  });
+
+  it('answers a failure when the acknowledgement cannot be posted, so the re-push posts it, and starts the batch once', async () => {
+    const push = feishuPush(feishuMessage('ev-bot-down', 'scale-out demo 1 for 1h'));
+    failFeishuBot = 1;
+    const first = await deliver(push);
+    expect(first.statusCode).toBeGreaterThanOrEqual(500);
+    expect(feishuPosts()).toHaveLength(0);
+    s.clock.advance(15_000);
+    expect((await deliver(push)).statusCode).toBe(200);
+    expect(feishuPosts()).toHaveLength(1);
+    expect(feishuPosts()[0]!.body.content.text).toContain('Starting 1 instance of demo');
+    expect(ledger()).toHaveLength(1);
+    expect(batchRows()).toHaveLength(1);
+  });
+
+  it('acknowledges once when two deliveries of one event arrive together', async () => {
+    const push = feishuPush(feishuMessage('ev-twice', 'scale-out demo 2 for 1h'));
+    const answers = await Promise.all([deliver(push), deliver(push), deliver(push)]);
+    // The one that is still working when another arrives answers a failure, so that Feishu pushes again
+    // if that one dies: nothing is dropped.
+    for (const a of answers) expect([200, 503]).toContain(a.statusCode);
+    expect(answers.filter((a) => a.statusCode === 200).length).toBeGreaterThanOrEqual(1);
+    expect(feishuPosts()).toHaveLength(1);
+    expect(ledger()).toHaveLength(2);
+    s.clock.advance(15_000);
+    await Promise.all([deliver(push), deliver(push)]);
+    expect(feishuPosts()).toHaveLength(1);
   });
 
   it('answers 401 to a wrong signature and creates nothing', async () => {

@@ -78,8 +78,10 @@ describe('feishu.verify', () => {
     });
   });
 
-  it('rejects a push whose timestamp is more than an hour old', () => {
-    const ts = String(Math.floor(NOW / 1000) - 3601);
+  it('accepts the 6 h re-push signed with the first timestamp, and rejects a push more than 8 hours old', () => {
+    const repush = String(Math.floor(NOW / 1000) - (15 + 300 + 3600 + 6 * 3600));
+    expect(feishu.verify(signedRequest({ encrypt: encrypt(messageEvent()) }, repush), secrets, NOW)).toEqual({ ok: true });
+    const ts = String(Math.floor(NOW / 1000) - 8 * 3600 - 1);
     expect(feishu.verify(signedRequest({ encrypt: encrypt(messageEvent()) }, ts), secrets, NOW)).toMatchObject({ ok: false, reason: 'stale_timestamp' });
   });
 
