@@ -124,7 +124,7 @@ function reasonLines(b: BatchSummary, fallbackHint: string): string[] {
 /** Where a batch stands: the final report once it has ended, progress before that. */
 export function batchReport(b: BatchSummary): ChatMessage {
   const of = `${running(b)} of ${b.amount} ${b.profile}`;
-  const release = b.releaseAt ? [`Released automatically at ${b.releaseAt}.`] : [];
+  const release = b.releaseAt ? [`Scheduled to be released automatically at ${b.releaseAt}.`] : [];
   switch (b.status) {
     case 'SUBMITTING':
     case 'PENDING':
