@@ -1,6 +1,6 @@
 import { ownedBatch } from '../core/owned';
 import { createHash } from 'node:crypto';
-import { authorize, parseCommand, PLATFORMS, receive, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
+import { authorize, parseCommand, PLATFORMS, receive, scopeFor, type ChatRequest, type Command, type Platform, type Scope } from '../chatops';
 import type { ScaleOutCommand } from '../chatops/command';
 import {
   acknowledgement,
@@ -149,6 +149,15 @@ async function signatureFirstUse(deps: AppDeps, req: HttpRequest, messageId: str
 async function answer(deps: AppDeps, req: HttpRequest, chat: ChatRequest): Promise<ChatMessage> {
   const cmd = parseCommand(chat.text);
   if (cmd.kind === 'error') return usageError(cmd);
+  if (cmd.kind === 'scale-out' && !Object.hasOwn(deps.profiles, cmd.profile)) {
+    // Said before the ACL's "you may not use it" (which would suggest it exists), to people who may start
+    // instances at all; everyone else gets their usual refusal and learns nothing about the profiles.
+    const scope = scopeFor(deps.chatops!.acl, chat.platform, chat.userId, chat.conversationId);
+    if (scope && scope.maxAmount > 0) {
+      const known = Object.keys(deps.profiles).filter((p) => allowsProfile(scope.profiles, p));
+      return say(`There is no launch profile "${cmd.profile}"`, known.length > 0 ? `Profiles you may use: ${known.join(', ')}.` : 'Ask an administrator which profiles exist.');
+    }
+  }
   const auth = authorize(deps.chatops!.acl, chat.platform, chat.userId, chat.conversationId, cmd);
   if (!auth.ok) {
     deps.log.info('chat command refused', { requestId: req.requestId, platform: chat.platform, user: chat.userId, command: cmd.kind });
@@ -195,11 +204,7 @@ async function status(deps: AppDeps, owner: string, cmd: Extract<Command, { kind
 const say = (title: string, ...lines: string[]): ChatMessage => ({ title, lines, audience: 'requester' });
 
 async function scaleOut(deps: AppDeps, req: HttpRequest, chat: ChatRequest, cmd: ScaleOutCommand, scope: Scope, owner: string): Promise<ChatMessage> {
-  const profile = deps.profiles[cmd.profile];
-  if (!profile) {
-    const known = Object.keys(deps.profiles).filter((p) => allowsProfile(scope.profiles, p));
-    return say(`There is no launch profile "${cmd.profile}"`, known.length > 0 ? `Profiles you may use: ${known.join(', ')}.` : 'Ask an administrator which profiles exist.');
-  }
+  const profile = deps.profiles[cmd.profile]!; // `answer` checked that it exists
   if (cmd.amount > profile.limits.maxPerRequest) return say(`The profile ${cmd.profile} starts at most ${profile.limits.maxPerRequest} at once`, `You asked for ${cmd.amount}.`);
 
   // The release time is checked here, before anything is recorded, in the person's own terms.

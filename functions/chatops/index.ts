@@ -7,7 +7,7 @@ import { reject } from './webhook';
 
 export * from './types';
 export { parseCommand, type Command, type CommandError } from './command';
-export { authorize, parseAcl, type Acl, type Scope } from './acl';
+export { authorize, parseAcl, scopeFor, type Acl, type Scope } from './acl';
 export { loadChatOpsConfig, type ChatOpsConfig } from './config';
 export { isLoopbackUrl } from './webhook';
 

@@ -306,6 +306,25 @@ describe('POST /chatops/dingtalk', () => {
     }
   });
 
+  it('says a profile does not exist (listing only the ones this user may use), and still refuses one that exists but is not theirs', async () => {
+    const unknown = await dingtalk('scale-out nosuch 1');
+    expect(unknown.statusCode).toBe(200);
+    expect(unknown.json.markdown.title).toBe('There is no launch profile "nosuch"');
+    expect(unknown.json.markdown.text).toContain('Profiles you may use: demo.');
+    expect(unknown.json.markdown.text).not.toContain('other');
+    expect(unknown.json.markdown.text).not.toContain('not allowed');
+    const notTheirs = await dingtalk('scale-out other 1');
+    expect(notTheirs.json.markdown.title).toBe('Sorry, you are not allowed to do that');
+    // "constructor" is a well-formed profile name and a property of every object: still no such profile.
+    expect((await slack(slackForm('scale-out constructor 1'))).json.text).toContain('There is no launch profile "constructor"');
+    // Someone not on the list learns nothing about which profiles exist.
+    const stranger = await dingtalk('scale-out nosuch 1', { conversationId: 'cid-random' });
+    expect(stranger.json.markdown.text).toContain("not on this bot's list");
+    expect(stranger.json.markdown.text).not.toContain('demo');
+    expect(ledger()).toHaveLength(0);
+    expect(batchRows()).toHaveLength(0);
+  });
+
   it('answers 401 to a wrong sign, and refuses an unknown conversation in the chat', async () => {
     expect((await dingtalk('scale-out demo 1', { secret: 'wrong' })).statusCode).toBe(401);
     const elsewhere = await dingtalk('scale-out demo 1', { conversationId: 'cid-random' });
