@@ -121,7 +121,8 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
     if (!scope.rawSpec) throw new HttpError(403, 'forbidden', 'this token may not pass a raw launch spec (needs the raw-spec scope)', { field: 'spec' });
     spec = r.spec;
   } else {
-    const profile = deps.profiles[r.profile!];
+    // Own properties only: "constructor" is a well-formed profile name and a property of every object.
+    const profile = Object.hasOwn(deps.profiles, r.profile!) ? deps.profiles[r.profile!] : undefined;
     if (!profile) throw badRequest('unknown launch profile', [{ field: 'profile', message: `no profile named "${r.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}` }]);
     if (!allowsProfile(scope.profiles, r.profile!)) throw new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
     if (r.amount > profile.limits.maxPerRequest) {

@@ -34,7 +34,8 @@ export async function submitScheduled(deps: ScheduleDeps, payload: SubmitPayload
     deps.log.error('scheduled scale-out refused; nothing was created', { trigger: trigger.name, triggerTime: trigger.time, reason: error });
     return { ok: false, error };
   };
-  const profile = deps.profiles[payload.profile];
+  // Own properties only: "constructor" is a well-formed profile name and a property of every object.
+  const profile = Object.hasOwn(deps.profiles, payload.profile) ? deps.profiles[payload.profile] : undefined;
   if (!profile) return refuse(`payload.profile: no launch profile named "${payload.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}`);
   if (payload.amount > profile.limits.maxPerRequest) return refuse(`payload.amount: profile "${payload.profile}" allows at most ${profile.limits.maxPerRequest} per request`);
   const firedAt = Date.parse(trigger.time);

@@ -143,6 +143,7 @@ describe('POST /batches refuses bad input with 4xx naming the field, creating no
     ['amount 1001', { profile: 'demo', amount: 1001 }, 400, 'amount'],
     ['a release time too soon', { profile: 'demo', amount: 1, releaseAfter: 'PT10M' }, 400, 'releaseAfter'],
     ['an unknown profile', { profile: 'nope', amount: 1 }, 400, 'profile'],
+    ['a profile named like an Object property', { profile: 'constructor', amount: 1 }, 400, 'profile'],
     ['an amount over the profile limit', { profile: 'other', amount: 6 }, 400, 'amount'],
     ['a zone outside the profile', { profile: 'demo', amount: 1, zoneId: 'cn-hangzhou-j' }, 400, 'zoneId'],
     ['a JSON array body', [1, 2], 400, '(body)'],

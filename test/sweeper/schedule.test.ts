@@ -61,6 +61,7 @@ describe('scheduled scale-out', () => {
   it.each<[string, unknown, RegExp]>([
     ['an amount that is not a number', { action: 'submit', profile: 'demo', amount: 'two' }, /payload\.amount/],
     ['an unknown profile', { action: 'submit', profile: 'nope', amount: 1 }, /payload\.profile: no launch profile named "nope"/],
+    ['a profile named like an Object property', { action: 'submit', profile: 'constructor', amount: 1 }, /payload\.profile: no launch profile named "constructor"/],
     ['both release fields', { action: 'submit', profile: 'demo', amount: 1, releaseAt: '18:00', releaseAfter: 'PT9H' }, /payload\.releaseAt/],
     ['a release time that is not HH:MM', { action: 'submit', profile: 'demo', amount: 1, releaseAt: '25:00' }, /payload\.releaseAt/],
     ['a release too soon', { action: 'submit', profile: 'demo', amount: 1, releaseAfter: 'PT10M' }, /releaseAfter: must be at least 30 minutes/],
