@@ -2,16 +2,19 @@ import { z } from 'zod';
 import { BATCH_STATUSES, isTerminal, type Batch } from '../core/batch';
 import { EcsError, InvalidCursor, StoreError, VersionConflict } from '../core/errors';
 import { intake } from '../core/intake';
-import { ownedBatch as findOwned } from '../core/owned';
+import { visibleBatch } from '../core/owned';
 import type { BatchStore, EcsPort, Invoker, Log, Poster } from '../core/ports';
 import { allowsProfile, type Profiles } from '../core/profile';
-import { BatchRequestSchema } from '../core/request';
+import { BatchRequestSchema, ReleaseAtRequestSchema } from '../core/request';
 import type { Clock, Sleep } from '../core/time';
 import { toFieldIssues } from '../core/validation';
 import { authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
 import { openApiDocument } from './openapi';
-import { batchView } from '../core/view';
+import { batchListItem, batchView } from '../core/view';
+import { releaseBatch } from '../core/release-batch';
+import { extendBatch } from '../core/extend';
+import { parseIsoDuration, releaseWindowProblem } from '../core/time';
 import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
 import type { ChatOpsConfig } from '../chatops';
@@ -71,7 +74,7 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   }
   // Chat webhooks authenticate by the platform's signature, not a bearer token.
   if (isChatPath(parts)) return handleChat(deps, req, parts);
-  if (parts[0] !== 'batches' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'cancel')) {
+  if (parts[0] !== 'batches' || parts.length > 3 || (parts.length === 3 && !BATCH_ACTIONS.includes(parts[2]))) {
     throw new HttpError(404, 'not_found', `no route for ${req.path}`);
   }
   if (parts.length === 1) allow(['GET', 'POST']);
@@ -84,8 +87,19 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   }
   if (parts.length === 1) return req.method === 'POST' ? createBatch(deps, req, scope) : listBatches(deps, req, scope);
   const id = parts[1];
-  return parts.length === 2 ? getBatch(deps, req, scope, id) : cancel(deps, req, scope, id);
+  if (parts.length === 2) return getBatch(deps, req, scope, id);
+  switch (parts[2]) {
+    case 'release':
+      return release(deps, req, scope, id);
+    case 'release-at':
+      return releaseAt(deps, req, scope, id);
+    default:
+      return cancel(deps, req, scope, id);
+  }
 }
+
+/** `POST /batches/{id}/<action>` */
+const BATCH_ACTIONS = ['cancel', 'release', 'release-at'];
 
 function readJson(req: HttpRequest, optional = false): unknown {
   if (req.body.length > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -158,11 +172,15 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
   }
 }
 
+/** The batch if this token may see it (its own; any batch for an admin); else 404, like a missing one. */
 async function ownedBatch(deps: AppDeps, scope: TokenScope, id: string): Promise<Batch> {
-  const b = await findOwned(deps.store, scope.name, id);
+  const b = await visibleBatch(deps.store, scope, id);
   if (!b) throw new HttpError(404, 'not_found', 'no such batch');
   return b;
 }
+
+/** What a token sees of a batch: admins also see its owner. */
+const view = (scope: TokenScope, b: Batch) => batchView(b, { owner: scope.admin });
 
 const WaitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
 
@@ -181,11 +199,15 @@ async function getBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: 
     await deps.sleep(Math.min(deps.pollMs, Math.max(1, until - deps.clock.now())));
     batch = await ownedBatch(deps, scope, id);
   }
-  return json(200, batchView(batch));
+  return json(200, view(scope, batch));
 }
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(BATCH_STATUSES).optional(),
+  /** Admins: one owner's batches (a token name, `slack:U123`, `schedule:<trigger>`...). */
+  owner: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be an owner name (printable, no spaces)').optional(),
+  /** `summary` (default): counts and times per batch; `full`: every batch as GET /batches/{id} shows it. */
+  view: z.enum(['summary', 'full']).default('summary'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),
 });
@@ -193,9 +215,16 @@ const ListQuerySchema = z.strictObject({
 async function listBatches(deps: AppDeps, req: HttpRequest, scope: TokenScope): Promise<HttpResponse> {
   const q = ListQuerySchema.safeParse(req.query);
   if (!q.success) throw badRequest('invalid query', toFieldIssues(q.error.issues));
+  const { owner, view: shape, ...query } = q.data;
+  if (owner !== undefined && owner !== scope.name && !scope.admin) {
+    throw new HttpError(403, 'forbidden', 'only an admin token may list the batches of another owner', { field: 'owner' });
+  }
+  // A non-admin sees its own batches; an admin everyone's, or one owner's with ?owner=.
+  const who = scope.admin ? owner : scope.name;
   try {
-    const page = await deps.store.listBatches(scope.name, q.data);
-    return json(200, { batches: page.batches.map(batchView), cursor: page.cursor ?? null });
+    const page = await deps.store.listBatches(who, query);
+    const item = shape === 'full' ? view : (s: TokenScope, b: Batch) => batchListItem(b, { owner: s.admin });
+    return json(200, { batches: page.batches.map((b) => item(scope, b)), cursor: page.cursor ?? null });
   } catch (e) {
     if (e instanceof InvalidCursor) throw badRequest('invalid query', [{ field: 'cursor', message: e.message }]);
     throw e;
@@ -210,10 +239,47 @@ async function cancel(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: st
   const outcome = await cancelBatch(deps, await ownedBatch(deps, scope, id), parsed.data.release, req.requestId);
   switch (outcome.kind) {
     case 'cancelled':
-      return json(200, batchView(outcome.batch));
+      return json(200, view(scope, outcome.batch));
     case 'ended':
       throw new HttpError(409, 'already_ended', `the batch already ended ${outcome.status}`, { status: outcome.status });
     case 'submitting':
       throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: 'SUBMITTING' }, { 'retry-after': '5' });
+  }
+}
+
+async function release(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
+  const parsed = z.strictObject({}).safeParse(readJson(req, true));
+  if (!parsed.success) throw badRequest('invalid release request', toFieldIssues(parsed.error.issues));
+  const outcome = await releaseBatch(deps, await ownedBatch(deps, scope, id), scope.name, req.requestId);
+  if (outcome.kind === 'submitting') {
+    throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: 'SUBMITTING' }, { 'retry-after': '5' });
+  }
+  // 202 while instances are still being deleted (the sweeper finishes it); 200 once each one's fate is known.
+  const b = outcome.batch;
+  const pending = b.instances.some((i) => i.state !== 'Released' && i.state !== 'Lost');
+  return json(pending ? 202 : 200, view(scope, b));
+}
+
+async function releaseAt(deps: AppDeps, req: HttpRequest, scope: TokenScope, id: string): Promise<HttpResponse> {
+  const parsed = ReleaseAtRequestSchema.safeParse(readJson(req));
+  if (!parsed.success) throw badRequest('invalid release-at request', toFieldIssues(parsed.error.issues));
+  const r = parsed.data;
+  const now = deps.clock.now();
+  const at = r.releaseAt !== undefined ? Date.parse(r.releaseAt) : now + (parseIsoDuration(r.releaseAfter!) ?? 0);
+  const field = r.releaseAt !== undefined ? 'releaseAt' : 'releaseAfter';
+  // ECS's own limits, checked here so a bad time costs no call (ECS would answer InvalidAutoReleaseTime.Malformed).
+  const problem = releaseWindowProblem(at, now);
+  if (problem) throw new HttpError(400, 'invalid_request', 'the release time cannot be met', { fields: [{ field, message: problem }], ecsCode: 'InvalidAutoReleaseTime.Malformed' });
+  const batch = await ownedBatch(deps, scope, id);
+  const outcome = await extendBatch(deps, batch, at, req.requestId);
+  switch (outcome.kind) {
+    case 'submitting':
+      throw new HttpError(409, 'batch_submitting', 'the batch is still being submitted; retry in a few seconds', { status: 'SUBMITTING' }, { 'retry-after': '5' });
+    case 'noInstances':
+      throw new HttpError(409, 'no_instances', 'the batch has no instances left to keep', { status: batch.status });
+    case 'refused':
+      throw new HttpError(400, 'invalid_request', `ECS refused the release time: ${outcome.error.code}`, { fields: [{ field, message: outcome.error.message }], ecsCode: outcome.error.code });
+    case 'extended':
+      return json(200, { ...view(scope, outcome.batch), failed: outcome.failed });
   }
 }

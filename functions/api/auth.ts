@@ -15,6 +15,8 @@ export const TokenConfigSchema = z.strictObject({
   /** Instances this token may request in any rolling 24 hours. */
   dailyLimit: z.int().min(1).max(100_000).default(1000),
   rawSpec: z.boolean().default(false),
+  /** Sees, cancels and releases the batches of every owner (chat users, schedules, other tokens). */
+  admin: z.boolean().default(false),
 });
 export type TokenScope = z.infer<typeof TokenConfigSchema>;
 

@@ -11,7 +11,8 @@ const CAPACITY = new Set([
 ]);
 /** Retrying later with the same ClientToken is safe and may succeed. */
 const UNAVAILABLE = new Set(['InternalError', 'ServiceUnavailable', 'UnknownError', 'LastTokenProcessing']);
-const NOT_FOUND = new Set(['InvalidInstanceId.NotFound', 'InvalidInstanceIds.NotFound']);
+// NoSuchResource: what ModifyInstanceAutoReleaseTime answers for an instance that does not exist.
+const NOT_FOUND = new Set(['InvalidInstanceId.NotFound', 'InvalidInstanceIds.NotFound', 'NoSuchResource']);
 
 export const isThrottling = (code: string) => code.includes('Throttling');
 export const isCapacity = (code: string) => CAPACITY.has(code);

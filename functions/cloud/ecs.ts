@@ -205,6 +205,33 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
         call(region, (e) => e.deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: region, instanceId: page, force: true }))),
       );
     },
+
+    async setAutoReleaseTime(region, ids, releaseAt) {
+      // One instance per call (the API has no list form). The first goes alone: if ECS refuses the time
+      // (InvalidAutoReleaseTime.Malformed) or the billing method (ChargeTypeViolation), it refuses them all,
+      // and one call says so.
+      const autoReleaseTime = releaseAt === undefined ? undefined : toEcsTime(releaseAt);
+      const one = async (instanceId: string) => {
+        try {
+          await call(region, (e) => e.modifyInstanceAutoReleaseTime(new $Ecs.ModifyInstanceAutoReleaseTimeRequest({ regionId: region, instanceId, autoReleaseTime })));
+          return { instanceId, ok: true };
+        } catch (e) {
+          if (e instanceof EcsError && e.kind === 'notFound') return { instanceId, ok: false, code: e.code, gone: true };
+          throw e;
+        }
+      };
+      if (ids.length === 0) return [];
+      const first = await one(ids[0]);
+      const rest = await mapLimited(ids.slice(1), pages, async (id) => {
+        try {
+          return await one(id);
+        } catch (e) {
+          if (e instanceof EcsError && e.kind === 'rejected') return { instanceId: id, ok: false, code: e.code };
+          throw e;
+        }
+      });
+      return [first, ...rest];
+    },
   };
 }
 

@@ -47,7 +47,12 @@ export type InstanceState =
   /** DescribeInstances no longer knows it (stock shortfall, SystemFailure.Delete, released). */
   | 'Lost'
   /** A spot instance being reclaimed (OperationLocks: Recycling). */
-  | 'Reclaimed';
+  | 'Reclaimed'
+  /** We deleted it (cancel with release, or a release): its fate, instead of its last seen state. */
+  | 'Released';
+
+/** States after which an instance no longer exists for us: nothing to describe, start or delete. */
+export const GONE_STATES: ReadonlySet<InstanceState> = new Set(['Lost', 'Released']);
 
 export interface InstanceRecord {
   instanceId: string;
@@ -131,6 +136,11 @@ export interface Batch {
   /** Final outcome reply for a batch started from chat. */
   notify?: ChatNotifyState;
   cancel?: { requestedAt: number; release: boolean; released?: boolean };
+  /**
+   * `POST /batches/{id}/release` (or chat `release`) on an ended batch: delete whatever instances still
+   * exist. The sweeper carries it to the end; `releasedAt` says it is done.
+   */
+  release?: { requestedAt: number; by: string; releasedAt?: number };
   /** Replacement chunks added for lost instances (bounded). */
   replacements?: number;
   /** Consecutive sweeps that failed on this batch: drives its backoff. */
@@ -175,12 +185,16 @@ export function offerings(spec: LaunchSpec, only?: { instanceType?: string; zone
   return out;
 }
 
-/** A cancelled batch's instances were deleted: each one that was still there ends now. */
+/**
+ * A batch's release is done (cancel-and-release, or a release): recorded as such, and each instance that
+ * was still there ends now.
+ */
 export function markReleased(batch: Batch, now: number): Batch {
   return {
     ...batch,
     updatedAt: now,
-    cancel: { ...batch.cancel!, released: true },
+    ...(batch.cancel?.release ? { cancel: { ...batch.cancel, released: true } } : {}),
+    ...(batch.release ? { release: { ...batch.release, releasedAt: now } } : {}),
     instances: batch.instances.map((i) => (i.endedAt === undefined ? { ...i, endedAt: now } : i)),
   };
 }

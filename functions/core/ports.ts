@@ -11,6 +11,12 @@ export interface EcsPort {
   describeInstances(region: string, ids: readonly string[]): Promise<Map<string, InstanceView>>;
   startInstances(region: string, ids: readonly string[]): Promise<Array<{ instanceId: string; ok: boolean; code?: string }>>;
   deleteInstances(region: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Move each instance's automatic release time (undefined: no automatic release). Per instance: ok, or
+   * the code ECS refused it with (`notFound`: it no longer exists). A refusal of the time itself (or of the
+   * billing method) is thrown as an EcsError before any other instance is touched.
+   */
+  setAutoReleaseTime(region: string, ids: readonly string[], releaseAt: number | undefined): Promise<Array<{ instanceId: string; ok: boolean; code?: string; gone?: boolean }>>;
 }
 
 export interface RunCall {
@@ -57,7 +63,8 @@ export interface BatchStore {
   getBatch(id: string): Promise<Batch | undefined>;
   /** Write `batch` iff the stored version is still `batch.version`; returns it with version + 1. Throws VersionConflict. */
   saveBatch(batch: Batch): Promise<Batch>;
-  listBatches(owner: string, query: ListQuery): Promise<{ batches: Batch[]; cursor?: string }>;
+  /** Newest first; `owner` undefined lists the batches of every owner (admins). */
+  listBatches(owner: string | undefined, query: ListQuery): Promise<{ batches: Batch[]; cursor?: string }>;
   /** Due-queue entries with dueAt <= now, across shards. */
   dueEntries(now: number, limit: number): Promise<DueEntry[]>;
   /** Make the queue say "look at this batch at batch.dueAt"; remove the entry it replaces. */

@@ -1,5 +1,8 @@
 import { chunkAmounts, clientToken, isTerminal, type Batch, type InstanceRecord, type InstanceState } from './batch';
 import type { InstanceView } from './ports';
+import { needsRelease } from './release';
+
+export { needsRelease };
 
 export interface ReconcileOptions {
   /** An id DescribeInstances does not know is Lost only after this long (Describe lags creation). */
@@ -13,7 +16,7 @@ export interface ReconcileOptions {
 export const DEFAULT_RECONCILE: ReconcileOptions = { missingGraceMs: 60_000, restartAfterMs: 60_000, maxReplacements: 2 };
 
 const KNOWN: ReadonlySet<string> = new Set(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped']);
-const GONE: ReadonlySet<InstanceState> = new Set(['Lost', 'Reclaimed']);
+const GONE: ReadonlySet<InstanceState> = new Set(['Lost', 'Reclaimed', 'Released']);
 
 /**
  * Fold one DescribeInstances observation into a PENDING batch and decide what happens next.
@@ -115,7 +118,7 @@ function addReplacements(b: Batch, missing: number, now: number): Batch {
 export function nextLook(b: Batch, now: number): number | undefined {
   if (isTerminal(b.status)) {
     // The earliest of what an ended batch still owes: its callback, its chat reply (a retry of either was
-    // otherwise never scheduled when the other was absent) and the release of a cancelled batch.
+    // otherwise never scheduled when the other was absent) and a release still owed.
     const owed = [b.callback, b.notify].filter((d) => d !== undefined && (d.state === 'waiting' || d.state === 'pending')).map((d) => d!.nextAttemptAt ?? now);
     if (needsRelease(b)) owed.push(now + 30_000);
     return owed.length > 0 ? Math.min(...owed) : undefined;
@@ -132,4 +135,3 @@ export function nextLook(b: Batch, now: number): number | undefined {
   return b.deadlineAt + 1_000 > now ? Math.min(b.deadlineAt + 1_000, later) : later;
 }
 
-export const needsRelease = (b: Batch) => b.status === 'CANCELLED' && b.cancel?.release === true && b.cancel.released !== true;

@@ -2,6 +2,19 @@ import { z } from 'zod';
 import { LaunchSpecSchema, ProfileNameSchema, TagSchema } from './profile';
 import { parseIsoDuration } from './time';
 
+const ReleaseAtField = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2030-01-01T18:00:00Z' });
+const ReleaseAfterField = z
+  .string()
+  .max(32)
+  .refine((d) => parseIsoDuration(d) !== undefined, 'must be an ISO 8601 duration such as PT9H (weeks, days, hours, minutes, seconds)');
+
+/** Body of `POST /batches/{id}/release-at`: the instances' new automatic release time. */
+export const ReleaseAtRequestSchema = z
+  .strictObject({ releaseAt: ReleaseAtField.optional(), releaseAfter: ReleaseAfterField.optional() })
+  .superRefine((r, ctx) => {
+    if ((r.releaseAt === undefined) === (r.releaseAfter === undefined)) ctx.addIssue({ code: 'custom', path: ['releaseAt'], message: 'give exactly one of "releaseAt" or "releaseAfter"' });
+  });
+
 /** Body of `POST /batches`. Unknown fields are refused so a typo never silently changes a fleet. */
 export const BatchRequestSchema = z
   .strictObject({
@@ -16,12 +29,8 @@ export const BatchRequestSchema = z
       .optional(),
     instanceType: z.string().min(1).max(64).optional(),
     zoneId: z.string().min(1).max(64).optional(),
-    releaseAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time such as 2030-01-01T18:00:00Z' }).optional(),
-    releaseAfter: z
-      .string()
-      .max(32)
-      .refine((d) => parseIsoDuration(d) !== undefined, 'must be an ISO 8601 duration such as PT9H (weeks, days, hours, minutes, seconds)')
-      .optional(),
+    releaseAt: ReleaseAtField.optional(),
+    releaseAfter: ReleaseAfterField.optional(),
     tags: z.array(TagSchema).max(20).optional(),
     dryRun: z.boolean().optional(),
     callbackUrl: z

@@ -1,9 +1,10 @@
-import { isTerminal, markReleased, type Batch } from '../core/batch';
+import { GONE_STATES, isTerminal, markReleased, type Batch } from '../core/batch';
 import { chatNotifyDue, deliverChatNotify } from '../core/chat-notify';
 import { EcsError, StoreError, VersionConflict } from '../core/errors';
 import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
 import type { Deps, DueEntry, InstanceView, Poster } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
+import { deleteInstancesOf } from '../core/release';
 import { driveSubmission } from '../core/submit';
 import { mapLimited } from '../core/limited';
 import { batchView } from '../core/view';
@@ -176,7 +177,7 @@ async function describeAll(deps: SweepDeps, batches: Batch[], summary: SweepSumm
   const byRegion = new Map<string, string[]>();
   for (const b of batches) {
     if (b.status !== 'PENDING') continue;
-    const ids = b.instances.filter((i) => i.state !== 'Lost' && i.state !== 'Reclaimed').map((i) => i.instanceId);
+    const ids = b.instances.filter((i) => !GONE_STATES.has(i.state) && i.state !== 'Reclaimed').map((i) => i.instanceId);
     byRegion.set(b.spec.region, [...(byRegion.get(b.spec.region) ?? []), ...ids]);
   }
   const seen = new Map<string, InstanceView>();
@@ -234,8 +235,9 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
     }
   }
   if (needsRelease(b)) {
-    await releaseInstances(deps, b);
-    b = await deps.store.saveBatch(markReleased(b, deps.clock.now()));
+    // Cancel-and-release and release alike; instances still Pending make ECS refuse, so the sweep backs off
+    // and retries. Each instance's fate (Released, or Lost if ECS no longer knew it) is recorded.
+    b = await deps.store.saveBatch(markReleased(await deleteInstancesOf(deps.ecs, b), deps.clock.now()));
   }
   if (isTerminal(b.status) && !wasTerminal) {
     summary.ended[b.status] = (summary.ended[b.status] ?? 0) + 1;
@@ -247,21 +249,6 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
   }
   b = await deliverChatNotify(deps, b); // the chat reply of a chat-started batch, when due (core/chat-notify.ts)
   return b;
-}
-
-/** Delete a cancelled batch's instances. Instances still Pending make ECS refuse: the sweep backs off and retries. */
-async function releaseInstances(deps: SweepDeps, b: Batch): Promise<void> {
-  const region = b.spec.region;
-  const ids = b.instances.filter((i) => i.state !== 'Lost').map((i) => i.instanceId);
-  try {
-    await deps.ecs.deleteInstances(region, ids);
-  } catch (e) {
-    if (!(e instanceof EcsError && e.kind === 'notFound')) throw e;
-    // DeleteInstances is all or nothing, and one id ECS no longer knows (vanished, reclaimed, auto-released)
-    // refused the whole call at every retry, so the rest were never released. Delete the ones ECS still knows.
-    const known = [...(await deps.ecs.describeInstances(region, ids)).keys()];
-    if (known.length > 0) await deps.ecs.deleteInstances(region, known);
-  }
 }
 
 /** At least once: the delivery id lets the receiver drop repeats. The outcome is recorded on the batch. */

@@ -35,6 +35,8 @@ export interface CreatedInstance {
   status: InstanceStatus;
   fate: Fate;
   goneAt?: string;
+  /** Its AutoReleaseTime now (ISO), or null for none. */
+  autoReleaseAt: string | null;
   tags: { key: string; value: string }[];
 }
 
@@ -232,6 +234,7 @@ export class EcsControl {
         status: statusOf(inst, fate === 'live' ? now : gone! - 1),
         fate,
         goneAt: fate === 'live' || gone === undefined ? undefined : apiMinute(gone),
+        autoReleaseAt: inst.autoReleaseAt === undefined ? null : new Date(inst.autoReleaseAt).toISOString(),
         tags: inst.tags,
       };
     });

@@ -24,6 +24,8 @@ const CATALOG = {
   IdempotentParameterMismatch: [400, 'The request uses the same client token as a previous, but non-identical request.'],
   DryRunOperation: [400, 'Request validation has been passed with DryRun flag set.'],
   'InvalidAutoReleaseTime.Malformed': [400, 'The specified AutoReleaseTime is not valid.'],
+  ChargeTypeViolation: [403, 'The operation is not permitted due to charge type of the instance.'],
+  NoSuchResource: [404, 'The specified resource is not found.'],
   'InvalidInstanceName.Malformed': [400, 'The specified InstanceName is not valid.'],
   'InvalidHostName.Malformed': [400, 'The specified HostName is not valid.'],
   'InvalidTagKey.Malformed': [400, 'The specified Tag.n.Key is not valid.'],

@@ -23,6 +23,7 @@ describe('token brute force', () => {
     maxPerRequest: 1,
     dailyLimit: 1,
     rawSpec: false,
+    admin: false,
   }));
 
   /** Runs authenticate with a comparator that records every comparison it is asked to make. */

@@ -95,6 +95,16 @@ describe('the slim ECS client', () => {
     await both((c) => c.deleteInstances(new $Full.DeleteInstancesRequest({ regionId: 'cn-hangzhou', instanceId: ['i-a'], force: true })));
   });
 
+  it('sends ModifyInstanceAutoReleaseTime as the full client does, with and without a time', async () => {
+    answer.body = { RequestId: 'r-5' };
+    await both((c) => c.modifyInstanceAutoReleaseTime(new $Full.ModifyInstanceAutoReleaseTimeRequest({ regionId: 'cn-hangzhou', instanceId: 'i-a', autoReleaseTime: '2030-01-01T18:00:00Z' })));
+    expect(seen[0].headers['x-acs-action']).toBe('ModifyInstanceAutoReleaseTime');
+    expect(seen[0].url).toContain('AutoReleaseTime=2030-01-01T18%3A00%3A00Z');
+    seen = [];
+    await both((c) => c.modifyInstanceAutoReleaseTime(new $Full.ModifyInstanceAutoReleaseTimeRequest({ regionId: 'cn-hangzhou', instanceId: 'i-a' })));
+    expect(seen[0].url).not.toContain('AutoReleaseTime');
+  });
+
   it('throws what the full client throws, so classifyEcsError reads the same kind, code and retryAfter', async () => {
     const errors = async (status: number, code: string, headers: Record<string, string> = {}) => {
       answer = { status, headers, body: { RequestId: 'r-e', Code: code, Message: `${code} happened` } };

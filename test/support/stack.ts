@@ -74,11 +74,14 @@ export const TOKENS = {
   admin: 'admin-token-0123456789',
   demoOnly: 'demo-only-token-0123',
   small: 'small-token-01234567',
+  operator: 'operator-token-012345',
 };
 export const tokens: TokenScope[] = [
-  { name: 'admin', sha256: sha(TOKENS.admin), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true },
-  { name: 'demo-only', sha256: sha(TOKENS.demoOnly), profiles: ['demo'], maxPerRequest: 50, dailyLimit: 100_000, rawSpec: false },
-  { name: 'small', sha256: sha(TOKENS.small), profiles: '*', maxPerRequest: 10, dailyLimit: 12, rawSpec: false },
+  { name: 'admin', sha256: sha(TOKENS.admin), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true, admin: false },
+  { name: 'demo-only', sha256: sha(TOKENS.demoOnly), profiles: ['demo'], maxPerRequest: 50, dailyLimit: 100_000, rawSpec: false, admin: false },
+  { name: 'small', sha256: sha(TOKENS.small), profiles: '*', maxPerRequest: 10, dailyLimit: 12, rawSpec: false, admin: false },
+  /** The admin scope: every owner's batches. */
+  { name: 'operator', sha256: sha(TOKENS.operator), profiles: '*', maxPerRequest: 100, dailyLimit: 100_000, rawSpec: false, admin: true },
 ];
 
 export function appDeps(s: Stack, over: Partial<AppDeps> = {}): AppDeps {

@@ -168,14 +168,18 @@ describe('sweep', () => {
   });
 
   it('releases, on a later sweep, a cancelled batch whose instances were Pending when the release was asked', async () => {
+    s.ecsEmu.control.hold({ allNew: true });
     const { id } = await submit(s, { amount: 2 });
     const res = await call(appDeps(s), 'POST', `/batches/${id}/cancel`, { token: TOKENS.admin, body: { release: true } });
     expect(res.json).toMatchObject({ status: 'CANCELLED', cancel: { release: true, released: false } });
     expect(ledger(s).map((i) => i.fate)).toEqual(['live', 'live']);
 
+    expect((await runSweep(s)).claimed).toBe(0); // the api's own attempt gets RELEASE_RETRY_MS before the sweeper tries
+    s.clock.advance(31_000);
     const first = await runSweep(s); // still Pending: ECS refuses, the sweeper backs off
     expect(first.errors).toBe(1);
     expect(ledger(s).map((i) => i.fate)).toEqual(['live', 'live']);
+    s.ecsEmu.control.release();
     await sweepUntil(s, async () => (await s.store.getBatch(id))!.cancel?.released === true, { stepMs: 31_000, max: 3 });
     expect(ledger(s).map((i) => i.fate)).toEqual(['deleted', 'deleted']);
     expect((await s.store.getBatch(id))!.status).toBe('CANCELLED');
@@ -187,9 +191,11 @@ describe('sweep', () => {
     s.clock.advance(BOOT);
     s.ecsEmu.control.vanish({ instanceIds: [json.instances[2].instanceId] });
     const res = await call(appDeps(s), 'POST', `/batches/${id}/cancel`, { token: TOKENS.admin, body: { release: true } });
-    expect(res.json.cancel.released).toBe(false); // DeleteInstances is all or nothing: one unknown id refuses it
-    await sweepUntil(s, async () => (await s.store.getBatch(id))!.cancel?.released === true, { stepMs: 31_000, max: 3 });
+    // DeleteInstances is all or nothing: one unknown id refuses it, so the rest are deleted by a second call.
+    expect(res.json.cancel.released).toBe(true);
     expect(ledger(s).map((i) => i.fate)).toEqual(['deleted', 'deleted', 'vanished']);
+    expect(res.json.instances.map((i: { state: string }) => i.state)).toEqual(['Released', 'Released', 'Lost']);
+    await sweepUntil(s, async () => queueRows(s, id).length === 0, { stepMs: 31_000, max: 3 });
     expect((await s.store.getBatch(id))!.instances.every((i) => i.endedAt !== undefined)).toBe(true);
     expect(queueRows(s, id)).toHaveLength(0);
   });

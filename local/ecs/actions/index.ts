@@ -5,6 +5,7 @@ import { deleteInstance } from './delete-instance';
 import { deleteInstances } from './delete-instances';
 import { describeInstanceStatus } from './describe-instance-status';
 import { describeInstances } from './describe-instances';
+import { modifyInstanceAutoReleaseTime } from './modify-instance-auto-release-time';
 import { runInstances } from './run-instances';
 import { startInstance } from './start-instance';
 import { startInstances } from './start-instances';
@@ -22,5 +23,6 @@ export const ACTIONS: ReadonlyMap<string, EcsAction> = new Map(
     allocatePublicIpAddress,
     deleteInstance,
     deleteInstances,
+    modifyInstanceAutoReleaseTime,
   ].map((a) => [a.name, a]),
 );
