@@ -1,8 +1,10 @@
-// Bundle each FC function into dist/<name>/index.js (one file, minified, node20, CommonJS; plus
-// dist/<name>/lazy/*.js, packages loaded only on demand, see LAZY_RULES), and write what went into it to
-// dist/<name>.meta.json (esbuild metafile; outside the code folder FC uploads).
+// Bundle each FC function into dist/<name>/bundle.js (one file, minified, node20, CommonJS; plus
+// dist/<name>/lazy/*.js, packages loaded only on demand, see LAZY_RULES), with V8's code cache for it in
+// bundle.cache and the handler FC loads, index.js, a loader that uses the cache (see codeCache); and write
+// what went into the bundle to dist/<name>.meta.json (esbuild metafile; outside the code folder FC uploads).
 import { build, type Plugin } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -39,7 +41,7 @@ export const zodEnglishOnly: Plugin = {
  * - `getters`: the require returns a stand-in with the module's export names (read from the real module
  *   at build time) whose getters load the real module the first time one is read. For modules that are
  *   only ever used through their properties (`__exportStar`, `_.merge`), never called or constructed.
- * - `file`: the package is bundled on its own into `<function>/lazy/<request>.js` beside index.js, and
+ * - `file`: the package is bundled on its own into `<function>/lazy/<request>.js` beside bundle.js, and
  *   required from there: its code is not even parsed until something needs it. Only for leaf packages
  *   (no state shared with the main bundle).
  * Either way the real code ships and behaves the same if ever used; it just no longer runs (or compiles)
@@ -108,10 +110,90 @@ export function lazyRequires(files: Map<string, string>): Plugin {
   };
 }
 
+/**
+ * V8's code cache. Node 20's `require` compiles a file from source on every cold start (a compile cache
+ * came with Node 22's `module.enableCompileCache`), about 40 ms for one of our bundles. So the build loads
+ * the bundle once, in a child process of the same `node`, runs its top level as a cold start does (with
+ * CACHE_ENV, calling nothing), and saves V8's code for every function compiled by then
+ * (`vm.Script#createCachedData`, https://nodejs.org/docs/latest-v20.x/api/vm.html#scriptcreatecacheddata)
+ * in bundle.cache. index.js, the handler module FC loads, compiles bundle.js with that cache through
+ * `vm.Script` and runs it as CommonJS. V8 checks the cache against its own version and flags and the source
+ * (SerializedCodeData::SanityCheck) and, on any mismatch - FC's nodejs20 may be another Node patch release,
+ * another V8 build - rejects it and compiles from source, as `require` would have.
+ * The wrapper is the CommonJS one on a line of its own (lineOffset -1), so stack traces keep bundle.js's
+ * lines and columns.
+ */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
+const WRAP_TAIL = '\n})';
+const compileLines = (cached: string) => [
+  `const { readFileSync } = require('node:fs');`,
+  `const { join } = require('node:path');`,
+  `const { Script } = require('node:vm');`,
+  `const file = join(__dirname, 'bundle.js');`,
+  `const script = new Script(${JSON.stringify(WRAP_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAP_TAIL)}, { filename: file, lineOffset: -1, cachedData: ${cached} });`,
+];
+const LOADER = [
+  `'use strict';`,
+  `// Written by scripts/build.ts (see codeCache there): runs bundle.js, the function's code, compiled with V8's`,
+  `// code cache in bundle.cache when this node's V8 accepts it, and from source (as require would) when not.`,
+  `function cache() {`,
+  `  try {`,
+  `    return require('node:fs').readFileSync(require('node:path').join(__dirname, 'bundle.cache'));`,
+  `  } catch {`,
+  `    return undefined;`,
+  `  }`,
+  `}`,
+  ...compileLines('cache()'),
+  `script.runInThisContext()(exports, require, module, file, __dirname);`,
+  '',
+].join('\n');
+/** Run in a child with the function's folder as argv[1]: load the bundle as index.js does, then save the cache. */
+const PRODUCER = [
+  `const __dirname = process.argv[1];`,
+  `const { writeFileSync } = require('node:fs');`,
+  `const { createRequire } = require('node:module');`,
+  ...compileLines('undefined'),
+  `const mod = { exports: {} };`,
+  `script.runInThisContext()(mod.exports, createRequire(join(__dirname, 'index.js')), mod, file, __dirname);`,
+  `writeFileSync(join(__dirname, 'bundle.cache'), script.createCachedData());`,
+].join('\n');
+/** Run in another child: does this node's V8 accept the cache? */
+const CHECKER = [`const __dirname = process.argv[1];`, ...compileLines(`readFileSync(join(__dirname, 'bundle.cache'))`), `process.stdout.write(String(script.cachedDataRejected));`].join('\n');
+
+/**
+ * What a function's top level needs to load: its cold-start checks pass, nothing is called. The launch
+ * profile is parsed too, so the code that checks a request's launch settings is in the cache as well.
+ */
+const CACHE_ENV = {
+  TABLESTORE_ENDPOINT: 'http://127.0.0.1:1',
+  TABLESTORE_INSTANCE: 'build',
+  API_TOKENS: '[]',
+  LAUNCH_PROFILES_FILE: join(root, 'local/profiles/demo.json'),
+};
+
+function node(code: string, dir: string): string {
+  // A bare environment: no NODE_OPTIONS, whose V8 flags would be part of the cache's flag check.
+  const r = spawnSync(process.execPath, ['-e', code, dir], { env: { PATH: process.env.PATH, ...CACHE_ENV }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`code cache for ${dir}: ${r.stderr.slice(0, 1000)}`);
+  return r.stdout;
+}
+
+/** Write index.js and bundle.cache beside dir/bundle.js; returns the cache's size. */
+function codeCache(dir: string): number {
+  writeFileSync(join(dir, 'index.js'), LOADER);
+  node(PRODUCER, dir);
+  if (node(CHECKER, dir) !== 'false') throw new Error(`code cache for ${dir}: the node that made it rejects it`);
+  return statSync(join(dir, 'bundle.cache')).size;
+}
+
 export interface BuiltFunction {
   name: string;
+  /** index.js, the handler module. */
   file: string;
+  /** bundle.js's size. */
   bytes: number;
+  /** bundle.cache's size (V8's code cache for bundle.js). */
+  cacheBytes: number;
   /** Bytes in the bundle per npm package (or per folder of ours), largest first. */
   byPackage: Array<[string, number]>;
   /** Bytes in `lazy/` beside the bundle: packages loaded only if something needs them. */
@@ -121,7 +203,7 @@ export interface BuiltFunction {
 export async function buildFunctions({ quiet = true, outdir = 'dist' } = {}): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
   for (const name of FUNCTIONS) {
-    const outfile = resolve(root, outdir, name, 'index.js');
+    const outfile = resolve(root, outdir, name, 'bundle.js');
     const lazyDir = resolve(root, outdir, name, 'lazy');
     rmSync(lazyDir, { recursive: true, force: true });
     const lazyFiles = new Map<string, string>();
@@ -159,6 +241,7 @@ export async function buildFunctions({ quiet = true, outdir = 'dist' } = {}): Pr
       });
       lazyBytes += Object.values(lazy.metafile.outputs)[0].bytes;
     }
+    const cacheBytes = codeCache(dirname(outfile));
     writeFileSync(resolve(root, outdir, `${name}.meta.json`), JSON.stringify(result.metafile));
     const output = Object.values(result.metafile.outputs)[0];
     const byPackage = new Map<string, number>();
@@ -166,8 +249,9 @@ export async function buildFunctions({ quiet = true, outdir = 'dist' } = {}): Pr
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
     }
-    built.push({ name, file: outfile, bytes: output.bytes, byPackage: [...byPackage].sort((a, b) => b[1] - a[1]), lazyBytes });
-    if (!quiet) console.log(`built ${outdir}/${name}/index.js (${(output.bytes / 1024).toFixed(0)} KB; lazy/: ${(lazyBytes / 1024).toFixed(0)} KB)`);
+    built.push({ name, file: join(dirname(outfile), 'index.js'), bytes: output.bytes, cacheBytes, byPackage: [...byPackage].sort((a, b) => b[1] - a[1]), lazyBytes });
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+    if (!quiet) console.log(`built ${outdir}/${name}/bundle.js (${kb(output.bytes)}; code cache ${kb(cacheBytes)}; lazy/: ${kb(lazyBytes)})`);
   }
   return built;
 }

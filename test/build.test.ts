@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFunctions, FUNCTIONS } from '../scripts/build';
@@ -19,6 +19,35 @@ const GETTERS = [
   'lodash/lodash.js',
   '@alicloud/openapi-core/dist/websocketUtils/index.js',
 ];
+
+const ROOT = join(__dirname, '..');
+/** Enough configuration for the api to start and answer GET /healthz. */
+const ENV = {
+  PATH: process.env.PATH,
+  TABLESTORE_ENDPOINT: 'http://127.0.0.1:1',
+  TABLESTORE_INSTANCE: 'test',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'test',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'test-secret',
+  API_TOKENS: '[]',
+  LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
+};
+
+/** In a fresh node: load the api's index.js, ask GET /healthz, and say whether V8 took the code cache. */
+function healthz(dir: string): { status: number | null; out: string; err: string } {
+  const code = [
+    // The loader's own check, repeated here: the same source, file name and cache.
+    `const vm = require('node:vm'), fs = require('node:fs'), path = require('node:path');`,
+    `const file = path.join(${JSON.stringify(dir)}, 'bundle.js');`,
+    `let cachedData; try { cachedData = fs.readFileSync(path.join(${JSON.stringify(dir)}, 'bundle.cache')); } catch {}`,
+    `const s = new vm.Script('(function (exports, require, module, __filename, __dirname) {\\n' + fs.readFileSync(file, 'utf8') + '\\n})', { filename: file, lineOffset: -1, cachedData });`,
+    `const accepted = cachedData !== undefined && !s.cachedDataRejected;`,
+    `require(path.join(${JSON.stringify(dir)}, 'index.js')).handler({ rawPath: '/healthz', requestContext: { http: { method: 'GET' } } }, { requestId: 't' })`,
+    `  .then((r) => console.log(JSON.stringify({ accepted, statusCode: r.statusCode, body: r.body })));`,
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['-e', code], { env: ENV, encoding: 'utf8' });
+  // The function logs JSON lines too; ours is the last.
+  return { status: r.status, out: r.stdout.trim().split('\n').pop() ?? '', err: r.stderr };
+}
 
 describe('build', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'ecs-batch-build-'));
@@ -60,5 +89,59 @@ describe('build', () => {
     if (name === 'api') expect(out.answer.statusCode).toBe(200);
     else expect(out.answer.ok).toBe(false);
     expect(out.lazy).toEqual([]);
+  });
+
+  describe('V8 code cache', () => {
+    it('writes a loader, the bundle and a cache this node accepts, for every function', () => {
+      expect(built.map((b) => b.name).sort()).toEqual(['api', 'sweeper']);
+      for (const b of built) {
+        expect(b.file).toBe(join(outdir, b.name, 'index.js'));
+        expect(b.cacheBytes).toBeGreaterThan(0);
+      }
+      const r = healthz(join(outdir, 'api'));
+      expect(r.err).toBe('');
+      expect(JSON.parse(r.out)).toEqual({ accepted: true, statusCode: 200, body: '{"ok":true}' });
+    });
+
+    it('falls back to compiling from source when V8 rejects the cache (another V8 version) or it is missing', () => {
+      const dir = join(outdir, 'api');
+      const cache = join(dir, 'bundle.cache');
+      const good = readFileSync(cache);
+      try {
+        // SerializedCodeData's header: magic number, then the V8 version hash (bytes 4-7). Another node
+        // release has another hash; flipping ours makes V8 reject the cache the same way.
+        const other = Buffer.from(good);
+        other.writeUInt32LE(~other.readUInt32LE(4) >>> 0, 4);
+        writeFileSync(cache, other);
+        let r = healthz(dir);
+        expect(r.err).toBe('');
+        expect(JSON.parse(r.out)).toEqual({ accepted: false, statusCode: 200, body: '{"ok":true}' });
+
+        writeFileSync(cache, good.subarray(0, 100)); // truncated
+        r = healthz(dir);
+        expect(JSON.parse(r.out)).toEqual({ accepted: false, statusCode: 200, body: '{"ok":true}' });
+
+        rmSync(cache);
+        r = healthz(dir);
+        expect(JSON.parse(r.out)).toEqual({ accepted: false, statusCode: 200, body: '{"ok":true}' });
+      } finally {
+        writeFileSync(cache, good);
+      }
+    });
+
+    it('keeps bundle.js line numbers in stack traces', () => {
+      const dir = join(outdir, 'sweeper');
+      const copy = mkdtempSync(join(tmpdir(), 'ecs-batch-lines-'));
+      try {
+        // A bundle whose third line throws, loaded by the same loader.
+        copyFileSync(join(dir, 'index.js'), join(copy, 'index.js'));
+        writeFileSync(join(copy, 'bundle.js'), '"use strict";\nconst x = 1;\n  throw new Error("line 3");\n');
+        const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(copy, 'index.js'))})`], { encoding: 'utf8' });
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain(`${join(copy, 'bundle.js')}:3:9`);
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    });
   });
 });
