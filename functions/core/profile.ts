@@ -74,7 +74,17 @@ export const ProfileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 
 export const ProfilesSchema = z.record(ProfileNameSchema, LaunchProfileSchema);
 export type Profiles = Record<string, LaunchProfile>;
 
-function isTimeZone(tz: string): boolean {
+/**
+ * The first `Intl.DateTimeFormat` with a time zone starts ICU's time-zone machinery, about 15 ms, and this
+ * check runs at cold start for every profile. The list of the runtime's canonical zone names is next to free
+ * and answers for the usual case; a name it does not hold (a link such as US/Pacific or Etc/UTC, another case) is
+ * still asked of DateTimeFormat, so the verdict is the same. Every implementation must support "UTC"
+ * (https://tc39.es/ecma262/#sec-time-zone-identifiers), which Node 20's list leaves out.
+ */
+let canonicalZones: Set<string> | undefined;
+export function isTimeZone(tz: string): boolean {
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (tz === 'UTC' || canonicalZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
