@@ -1,6 +1,7 @@
-// npm run bench [-- cold|sweep|running|submit ...]: each benchmark prints its figures next to a baseline
+// npm run bench [-- cold|first|sweep|running|submit ...]: each benchmark prints its figures next to a baseline
 // measured in the same run, and the ratio between them.
 import { coldStart } from './cold';
+import { firstRequest } from './first';
 import { printTable, type Figure } from './lib';
 import { sweepCost } from './sweep';
 import { timeToRunning } from './running';
@@ -8,6 +9,7 @@ import { submitLatency } from './submit';
 
 const BENCHES: Record<string, { title: string; run: () => Promise<Figure[]> }> = {
   cold: { title: '1. cold start', run: coldStart },
+  first: { title: '1b. first request', run: firstRequest },
   sweep: { title: '2. sweep cost', run: sweepCost },
   running: { title: '3. time to Running', run: timeToRunning },
   submit: { title: '4. submit', run: submitLatency },
