@@ -5,6 +5,7 @@ import type { ScaleOutCommand } from '../chatops/command';
 import {
   acknowledgement,
   batchList,
+  batchSummary,
   batchReport,
   cancelled,
   help,
@@ -17,7 +18,7 @@ import {
   type ChatMessage,
 } from '../chatops/reply';
 import { isTerminal, newBatchId, type Batch, type ChatNotifyState } from '../core/batch';
-import { batchSummary } from '../core/chat-notify';
+import { delivered } from '../core/delivery';
 import { intake, type IntakeResult } from '../core/intake';
 import { BatchRequestSchema } from '../core/request';
 import { nextLocalTime, releaseWindowProblem, RELEASE_MIN_AHEAD_MS } from '../core/time';
@@ -288,7 +289,7 @@ async function outcome(deps: AppDeps, cmd: ScaleOutCommand, r: IntakeResult): Pr
       // It ended while we were still answering (ECS refused at once): the answer is the final reply.
       if (r.batch.notify) {
         await deps.store
-          .saveBatch({ ...r.batch, notify: { ...r.batch.notify, state: 'delivered', attempts: 1 } })
+          .saveBatch({ ...r.batch, notify: delivered(r.batch.notify) })
           .catch((e: unknown) => deps.log.warn('could not mark the chat reply delivered', { batchId: r.batch.id, error: e }));
       }
       return batchReport(batchSummary(r.batch));

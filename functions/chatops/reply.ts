@@ -1,4 +1,5 @@
-import type { BatchStatus } from '../core/batch';
+import type { Batch, BatchStatus, ChatNotifyState } from '../core/batch';
+import { MAX_ATTEMPTS, type Channel } from '../core/delivery';
 import { HELP_LINES, USAGE, type CommandError, type CommandName, type Lifetime, type ScaleOutCommand } from './command';
 
 /**
@@ -41,6 +42,25 @@ const MAX_ERROR_CHARS = 300;
 export const MAX_TEXT_CHARS = 3500;
 
 const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** What a person reads about a batch, from the batch record. */
+export function batchSummary(b: Batch): BatchSummary {
+  return {
+    id: b.id,
+    status: b.status,
+    profile: b.profile ?? 'custom',
+    amount: b.amount,
+    instances: b.instances.map((i): InstanceSummary => ({
+      instanceId: i.instanceId,
+      status: i.state,
+      ...(i.zoneId !== undefined ? { zoneId: i.zoneId } : {}),
+      ...(i.privateIp !== undefined ? { privateIp: i.privateIp } : {}),
+      ...(i.publicIp !== undefined ? { publicIp: i.publicIp } : {}),
+    })),
+    ...(b.error ? { error: { code: b.error.code, message: b.error.message } } : {}),
+    ...(b.releaseAt !== undefined ? { releaseAt: new Date(b.releaseAt).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+  };
+}
 
 // --------------------------------------------------------------------------------------------- messages
 
@@ -230,3 +250,24 @@ export function toFeishuBot(m: ChatMessage): FeishuBotBody {
 export function webhookBody(kind: 'dingtalk' | 'slack' | 'feishu', m: ChatMessage): DingTalkBody | SlackBody | FeishuBotBody {
   return kind === 'dingtalk' ? toDingTalk(m) : kind === 'slack' ? toSlack(m) : toFeishuBot(m);
 }
+
+/** Slack accepts at most 5 posts to one response_url; the acknowledgement travelled in the HTTP answer. */
+const MAX_REPLY_ATTEMPTS = { dingtalk: MAX_ATTEMPTS, slack: 5, feishu: MAX_ATTEMPTS } as const;
+
+/**
+ * The final chat reply of a batch started from chat, as a delivery (core/delivery.ts). The platforms cannot
+ * drop a repeat by the delivery id, so a crash between the POST and the save may repeat the message.
+ * DingTalk and Feishu say "refused" with HTTP 200 and a non-zero code: `platformCodes` makes that a failure.
+ */
+export const chatReplyChannel: Channel = {
+  key: 'notify',
+  name: 'chat reply',
+  maxAttempts: (d) => MAX_REPLY_ATTEMPTS[(d as ChatNotifyState).kind],
+  logFields: (d) => ({ platform: (d as ChatNotifyState).kind }),
+  render: (b, d) => ({
+    url: d.url,
+    body: JSON.stringify(webhookBody((d as ChatNotifyState).kind, batchReport(batchSummary(b)))),
+    headers: { 'x-ecs-batch-delivery': d.deliveryId },
+    opts: { platformCodes: true },
+  }),
+};

@@ -79,30 +79,28 @@ export interface InstanceRecord {
   endedAt?: number;
 }
 
-export interface CallbackState {
+/** A final-outcome delivery's state, the same for the callback and the chat reply (core/delivery.ts). */
+export interface Delivery {
   url: string;
   state: 'waiting' | 'pending' | 'delivered' | 'failed';
   deliveryId: string;
   attempts: number;
   nextAttemptAt?: number;
   lastError?: string;
+  /** The destination stops accepting posts after this (epoch ms); a later delivery is given up. */
+  expiresAt?: number;
 }
+
+/** The HTTP callback of a batch that asked for one (`callbackUrl`). */
+export type CallbackState = Delivery;
 
 /**
  * The chat reply that tells the person who asked how their batch ended: delivered by the sweeper at least
  * once, like `callback`, to the URL the platform gave us (DingTalk sessionWebhook, Slack response_url) or
  * to the Feishu group's bot webhook. Never shown in the public view: these URLs are bearer capabilities.
  */
-export interface ChatNotifyState {
+export interface ChatNotifyState extends Delivery {
   kind: 'dingtalk' | 'slack' | 'feishu';
-  url: string;
-  /** The platform stops accepting posts to `url` after this (epoch ms); a late delivery is given up. */
-  expiresAt?: number;
-  state: 'waiting' | 'pending' | 'delivered' | 'failed';
-  deliveryId: string;
-  attempts: number;
-  nextAttemptAt?: number;
-  lastError?: string;
 }
 
 export interface Batch {

@@ -1,3 +1,6 @@
+/** The words of whatever was thrown, for a stored `lastError` or a message to a person. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
  * The few error kinds the core reasons about. Adapters turn SDK errors into these (keeping `cause`);
  * which provider codes fall into which kind is decided in one place, functions/cloud/ecs-errors.ts.

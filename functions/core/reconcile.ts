@@ -1,4 +1,5 @@
 import { chunkAmounts, clientToken, isTerminal, type Batch, type InstanceRecord, type InstanceState } from './batch';
+import { owedDeliveries } from './delivery';
 import type { InstanceView } from './ports';
 import { needsRelease } from './release';
 
@@ -119,7 +120,7 @@ export function nextLook(b: Batch, now: number): number | undefined {
   if (isTerminal(b.status)) {
     // The earliest of what an ended batch still owes: its callback, its chat reply (a retry of either was
     // otherwise never scheduled when the other was absent) and a release still owed.
-    const owed = [b.callback, b.notify].filter((d) => d !== undefined && (d.state === 'waiting' || d.state === 'pending')).map((d) => d!.nextAttemptAt ?? now);
+    const owed = owedDeliveries(b).map((d) => d.nextAttemptAt ?? now);
     if (needsRelease(b)) owed.push(now + 30_000);
     return owed.length > 0 ? Math.min(...owed) : undefined;
   }

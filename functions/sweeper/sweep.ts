@@ -1,13 +1,13 @@
+import { chatReplyChannel } from '../chatops/reply';
 import { GONE_STATES, isTerminal, markReleased, type Batch } from '../core/batch';
-import { chatNotifyDue, deliverChatNotify } from '../core/chat-notify';
-import { EcsError, StoreError, VersionConflict } from '../core/errors';
-import { afterDelivery, afterDeliveryFailure, callbackDue, signCallback } from '../core/notify';
+import { deliver, owedDeliveries } from '../core/delivery';
+import { EcsError, VersionConflict } from '../core/errors';
+import { mapLimited } from '../core/limited';
 import type { Deps, DueEntry, InstanceView, Poster } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
 import { deleteInstancesOf } from '../core/release';
 import { driveSubmission } from '../core/submit';
-import { mapLimited } from '../core/limited';
-import { batchView } from '../core/view';
+import { callbackChannel } from './callback';
 
 export interface SweepDeps extends Deps {
   post: Poster;
@@ -160,7 +160,7 @@ async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summ
 
 function hasWork(b: Batch, now: number): boolean {
   if (!isTerminal(b.status)) return true;
-  return callbackDue(b, Number.POSITIVE_INFINITY) || chatNotifyDue(b, Number.POSITIVE_INFINITY) || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
+  return owedDeliveries(b).length > 0 || needsRelease(b) || (b.lease !== undefined && b.lease.until > now);
 }
 
 /**
@@ -243,28 +243,11 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
     summary.ended[b.status] = (summary.ended[b.status] ?? 0) + 1;
     deps.log.info('batch ended', { batchId: b.id, status: b.status, instances: b.instances.length });
   }
-  if (isTerminal(b.status) && callbackDue(b, deps.clock.now())) {
-    b = await deliverCallback(deps, b);
-    if (b.callback?.state === 'delivered') summary.notified++;
-  }
-  b = await deliverChatNotify(deps, b); // the chat reply of a chat-started batch, when due (core/chat-notify.ts)
-  return b;
-}
-
-/** At least once: the delivery id lets the receiver drop repeats. The outcome is recorded on the batch. */
-async function deliverCallback(deps: SweepDeps, b: Batch): Promise<Batch> {
-  const now = deps.clock.now();
-  const body = JSON.stringify({ deliveryId: b.callback!.deliveryId, batch: batchView(b) });
-  const headers: Record<string, string> = { 'x-ecs-batch-delivery': b.callback!.deliveryId };
-  if (deps.callbackSecret) headers['x-ecs-batch-signature'] = signCallback(deps.callbackSecret, Math.floor(now / 1000), body);
-  try {
-    await deps.post(b.callback!.url, body, headers);
-    return await deps.store.saveBatch(afterDelivery(b, deps.clock.now()));
-  } catch (e) {
-    if (e instanceof VersionConflict || e instanceof StoreError) throw e;
-    deps.log.warn('callback delivery failed', { batchId: b.id, attempt: b.callback!.attempts + 1, error: e });
-    return deps.store.saveBatch(afterDeliveryFailure(b, deps.clock.now(), e instanceof Error ? e.message : String(e)));
-  }
+  // The final-outcome deliveries, each when it is due (core/delivery.ts).
+  const callbackWas = b.callback?.state;
+  b = await deliver(deps, b, callbackChannel(deps.callbackSecret));
+  if (b.callback?.state === 'delivered' && callbackWas !== 'delivered') summary.notified++;
+  return deliver(deps, b, chatReplyChannel);
 }
 
 async function release(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<Batch> {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_CALLBACK_ATTEMPTS } from '../../functions/core/notify';
+import { MAX_ATTEMPTS as MAX_CALLBACK_ATTEMPTS } from '../../functions/core/delivery';
 import { startStack, type Stack } from '../support/stack';
 import { queueRows, runSweep, SECRET, submit } from './support';
 
