@@ -8,6 +8,10 @@ const CAPACITY = new Set([
   'InvalidResourceType.NotSupported',
   'OperationDenied.ZoneNotAllowed',
   'InvalidZoneId.NotSupportShareEncryptedImage',
+  // Counts instances of one type per region or vCPUs of all types per zone, and ECS says to try another
+  // instance type (CreateInstance/RunInstances docs, alibabacloud.com/help/doc-detail/25499.html): we
+  // cannot tell which from the answer, so it fails this offering only and the next zone or type is tried.
+  'QuotaExceed.ElasticQuota',
 ]);
 /** Retrying later with the same ClientToken is safe and may succeed. */
 const UNAVAILABLE = new Set(['InternalError', 'ServiceUnavailable', 'UnknownError', 'LastTokenProcessing']);

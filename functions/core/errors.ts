@@ -10,9 +10,9 @@ export type EcsErrorKind =
   | 'throttled'
   /** 5xx, timeout, no answer: the call may or may not have been applied; retry with the same ClientToken. */
   | 'unavailable'
-  /** No stock / zone not on sale / type not in zone: try the next offering. */
+  /** No stock / zone not on sale / type not in zone / that type's or zone's quota used up: try the next offering. */
   | 'capacity'
-  /** A definitive refusal (bad parameter, quota, balance, auth): retrying changes nothing. */
+  /** A definitive refusal (bad parameter, balance, auth): retrying changes nothing. */
   | 'rejected'
   | 'notFound';
 

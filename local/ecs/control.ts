@@ -41,7 +41,16 @@ export interface CreatedInstance {
 }
 
 const StockInput = z.object({ zoneId: z.string().optional(), instanceType: z.string().optional(), available: z.number().int().nonnegative() }).strict();
-const QuotaInput = z.object({ instances: z.number().int().nonnegative() }).strict();
+const QuotaInput = z
+  .object({
+    /** Live instances in the account. */
+    instances: z.number().int().nonnegative().optional(),
+    /** Live instances per instance type in the region (merged; null removes a limit). */
+    instanceTypes: z.record(z.string(), z.number().int().nonnegative().nullable()).optional(),
+    /** vCPUs of all types per zone (merged; null removes a limit). */
+    zoneVcpus: z.record(z.string(), z.number().int().nonnegative().nullable()).optional(),
+  })
+  .strict();
 const VanishInput = z
   .object({ instanceIds: z.array(z.string()).optional(), next: z.number().int().positive().optional(), afterSeconds: z.number().nonnegative().default(0) })
   .strict();
@@ -109,7 +118,17 @@ export class EcsControl {
   }
 
   setQuota(input: z.input<typeof QuotaInput>): void {
-    this.rt.state.quota = parse(QuotaInput, input).instances;
+    const q = parse(QuotaInput, input);
+    const state = this.rt.state;
+    if (q.instances !== undefined) state.quota = q.instances;
+    const merge = (into: Record<string, number>, from: Record<string, number | null> = {}) => {
+      for (const [k, v] of Object.entries(from)) {
+        if (v === null) delete into[k];
+        else into[k] = v;
+      }
+    };
+    merge(state.typeQuota, q.instanceTypes);
+    merge(state.zoneVcpuQuota, q.zoneVcpus);
     this.rt.changed();
   }
 

@@ -128,10 +128,27 @@ export function parseAutoRelease(raw: string | undefined, now: number): number |
  * all-or-nothing; with it, anything from MinAmount up is a success.
  */
 export function capacityFor(ctx: ActionContext, spec: LaunchSpec, amount: number, minAmount: number): number {
-  const quotaLeft = Math.max(0, ctx.state.quota - ctx.state.liveCount(ctx.now));
+  const { state, now } = ctx;
+  const cpu = ctx.world.instanceTypes.find((t) => t.instanceType === spec.instanceType)?.cpu ?? 1;
+  const cpuOf = (i: { instanceType: string }) => ctx.world.instanceTypes.find((t) => t.instanceType === i.instanceType)?.cpu ?? 1;
+  const typeLimit = state.typeQuota[spec.instanceType];
+  const zoneVcpus = state.zoneVcpuQuota[spec.zoneId];
+  let zoneVcpusUsed = 0;
+  if (zoneVcpus !== undefined) state.liveCount(now, (i) => (i.zoneId === spec.zoneId ? ((zoneVcpusUsed += cpuOf(i)), true) : false));
+  const quotaLeft = Math.max(
+    0,
+    Math.min(
+      state.quota - state.liveCount(now),
+      typeLimit === undefined ? Infinity : typeLimit - state.liveCount(now, (i) => i.instanceType === spec.instanceType),
+      zoneVcpus === undefined ? Infinity : Math.floor((zoneVcpus - zoneVcpusUsed) / cpu),
+    ),
+  );
   const stockLeft = ctx.state.stock[stockKey(spec.zoneId, spec.instanceType)] ?? 0;
   if (quotaLeft < minAmount) {
-    throw ecsError('QuotaExceed.ElasticQuota', `The instance quota is exceeded: ${quotaLeft} left, ${minAmount} requested.`);
+    throw ecsError(
+      'QuotaExceed.ElasticQuota',
+      `The quota of ${spec.instanceType} instances in the region or of vCPUs in ${spec.zoneId} is exceeded: ${quotaLeft} left, ${minAmount} requested.`,
+    );
   }
   if (stockLeft < minAmount) {
     throw ecsError('OperationDenied.NoStock', `${spec.instanceType} is sold out in ${spec.zoneId}: ${stockLeft} left, ${minAmount} requested.`);

@@ -31,6 +31,13 @@ export const WorldSchema = z.object({
   stock: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())).default({}),
   /** Live instances the account may hold at once. */
   quota: z.number().int().nonnegative().default(500),
+  /**
+   * QuotaExceed.ElasticQuota as ECS counts it (CreateInstance docs, doc-detail/25499): live instances of
+   * one type in the region, `{ "<type>": n }`, and vCPUs of all types in one zone, `{ "<zone>": n }`.
+   * Absent = no limit.
+   */
+  typeQuota: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  zoneVcpuQuota: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 
 export type World = z.infer<typeof WorldSchema>;

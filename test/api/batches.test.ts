@@ -102,6 +102,37 @@ describe('POST /batches', () => {
     expect(created().every((i) => i.zoneId === 'cn-hangzhou-i')).toBe(true);
   });
 
+  // QuotaExceed.ElasticQuota counts instances of one type per region, or vCPUs of all types per zone
+  // (ECS CreateInstance/RunInstances docs): another offering may still fit, so it is an offering failure.
+  it('moves past an instance type whose quota is used up (QuotaExceed.ElasticQuota), recording it', async () => {
+    s.ecsEmu.control.setQuota({ instanceTypes: { 'ecs.g7.large': 0 } });
+    const res = await post({ profile: 'demo', amount: 2 });
+    expect(res.json.status).toBe('PENDING');
+    expect(res.json.chunks[0]).toMatchObject({ instanceType: 'ecs.c7.large', state: 'submitted' });
+    expect(res.json.failedOfferings).toEqual([
+      expect.objectContaining({ zoneId: 'cn-hangzhou-h', instanceType: 'ecs.g7.large', code: 'QuotaExceed.ElasticQuota' }),
+      expect.objectContaining({ zoneId: 'cn-hangzhou-i', instanceType: 'ecs.g7.large', code: 'QuotaExceed.ElasticQuota' }),
+    ]);
+    expect(created().every((i) => i.instanceType === 'ecs.c7.large')).toBe(true);
+  });
+
+  it('moves to another zone when a zone\'s vCPU quota is used up', async () => {
+    s.ecsEmu.control.setQuota({ zoneVcpus: { 'cn-hangzhou-h': 4 } });
+    const res = await post({ profile: 'demo', amount: 3 });
+    expect(res.json.status).toBe('PENDING');
+    expect(res.json.chunks[0]).toMatchObject({ zoneId: 'cn-hangzhou-i', instanceType: 'ecs.g7.large' });
+    expect(created()).toHaveLength(3);
+  });
+
+  it('fails on QuotaExceed.ElasticQuota only when every instance type is used up', async () => {
+    s.ecsEmu.control.setQuota({ instanceTypes: { 'ecs.g7.large': 0, 'ecs.c7.large': 1 } });
+    const res = await post({ profile: 'demo', amount: 2 });
+    expect(res.json.status).toBe('FAILED');
+    expect(res.json.error.code).toBe('QuotaExceed.ElasticQuota');
+    expect(res.json.failedOfferings).toHaveLength(4);
+    expect(created()).toHaveLength(0);
+  });
+
   it('ends FAILED with the ECS code when the quota refuses, creating nothing', async () => {
     s.ecsEmu.control.setQuota({ instances: 1 });
     const res = await post({ profile: 'demo', amount: 3 });

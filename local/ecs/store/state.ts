@@ -77,6 +77,9 @@ export interface Snapshot {
   tokens: [string, TokenRecord][];
   stock: Record<string, number>;
   quota: number;
+  /** Absent in snapshots written before these quotas existed. */
+  typeQuota?: Record<string, number>;
+  zoneVcpuQuota?: Record<string, number>;
   holdNew: boolean;
   vanishNext: { remaining: number; afterMs: number };
   ipSeq: Record<string, number>;
@@ -89,6 +92,9 @@ export class EcsState {
   tokens = new Map<string, TokenRecord>();
   stock: Record<string, number>;
   quota: number;
+  /** Live instances per type in the region, and vCPUs per zone (see World). */
+  typeQuota: Record<string, number>;
+  zoneVcpuQuota: Record<string, number>;
   /** New RunInstances instances stay Pending until released. */
   holdNew = false;
   /** The next `remaining` created instances vanish `afterMs` after their creation. */
@@ -99,11 +105,13 @@ export class EcsState {
   constructor(readonly world: World) {
     this.stock = stockFromWorld(world);
     this.quota = world.quota;
+    this.typeQuota = { ...world.typeQuota };
+    this.zoneVcpuQuota = { ...world.zoneVcpuQuota };
   }
 
-  liveCount(now: number): number {
+  liveCount(now: number, match: (i: InstanceRecord) => boolean = () => true): number {
     let n = 0;
-    for (const inst of this.instances.values()) if (isLive(inst, now)) n++;
+    for (const inst of this.instances.values()) if (isLive(inst, now) && match(inst)) n++;
     return n;
   }
 
@@ -119,6 +127,8 @@ export class EcsState {
       tokens: [...this.tokens.entries()],
       stock: this.stock,
       quota: this.quota,
+      typeQuota: this.typeQuota,
+      zoneVcpuQuota: this.zoneVcpuQuota,
       holdNew: this.holdNew,
       vanishNext: this.vanishNext,
       ipSeq: this.ipSeq,
@@ -131,6 +141,8 @@ export class EcsState {
     this.tokens = new Map(s.tokens);
     this.stock = s.stock;
     this.quota = s.quota;
+    this.typeQuota = s.typeQuota ?? {};
+    this.zoneVcpuQuota = s.zoneVcpuQuota ?? {};
     this.holdNew = s.holdNew;
     this.vanishNext = s.vanishNext;
     this.ipSeq = s.ipSeq;

@@ -46,6 +46,18 @@ describe('RunInstances', () => {
     expect(await run(h.ecs, { amount: 2, minAmount: 1 })).toHaveLength(1);
   });
 
+  it('counts a per-type quota across zones and a per-zone vCPU quota across types', async () => {
+    h.emulator.control.setQuota({ instanceTypes: { 'ecs.g7.large': 3 }, zoneVcpus: { 'cn-hangzhou-i': 4 } });
+    await run(h.ecs, { amount: 2 });
+    // the type's quota is regional: one more g7 anywhere
+    expect(await failureOf(run(h.ecs, { amount: 2, vSwitchId: 'vsw-local-j' }))).toMatchObject({ code: 'QuotaExceed.ElasticQuota', statusCode: 403 });
+    expect(await run(h.ecs, { amount: 1, vSwitchId: 'vsw-local-j' })).toHaveLength(1);
+    // zone i holds 4 vCPUs: two 2-vCPU instances of any type
+    expect(await run(h.ecs, { amount: 2, vSwitchId: 'vsw-local-i', instanceType: 'ecs.c7.large' })).toHaveLength(2);
+    expect(await failureOf(run(h.ecs, { amount: 1, vSwitchId: 'vsw-local-i', instanceType: 'ecs.t6-c1m1.large' }))).toMatchObject({ code: 'QuotaExceed.ElasticQuota' });
+    expect(await run(h.ecs, { amount: 1, vSwitchId: 'vsw-local-h', instanceType: 'ecs.t6-c1m1.large' })).toHaveLength(1);
+  });
+
   it('answers DryRunOperation when every check passes and creates nothing', async () => {
     expect(await failureOf(run(h.ecs, { amount: 2, dryRun: true }))).toMatchObject({ code: 'DryRunOperation', statusCode: 400 });
     expect(await failureOf(run(h.ecs, { dryRun: true, imageId: 'm-missing' }))).toMatchObject({ code: 'InvalidImageId.NotFound' });
