@@ -179,7 +179,8 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
             instanceType: inst.instanceType,
             privateIp: inst.vpcAttributes?.privateIpAddress?.ipAddress?.[0] ?? inst.innerIpAddress?.ipAddress?.[0],
             publicIp: inst.publicIpAddress?.ipAddress?.[0] ?? (inst.eipAddress?.ipAddress || undefined),
-            recycling: (inst.operationLocks?.lockReason ?? []).some((l) => l.lockReason === 'Recycling'),
+            // Current docs spell the spot reclaim lock `Recycling`, older ones `recycling`.
+            recycling: (inst.operationLocks?.lockReason ?? []).some((l) => l.lockReason?.toLowerCase() === 'recycling'),
           });
         }
       });

@@ -54,7 +54,14 @@ const QuotaInput = z
 const VanishInput = z
   .object({ instanceIds: z.array(z.string()).optional(), next: z.number().int().positive().optional(), afterSeconds: z.number().nonnegative().default(0) })
   .strict();
-const ReclaimInput = z.object({ instanceId: z.string(), noticeSeconds: z.number().nonnegative().default(300) }).strict();
+const ReclaimInput = z
+  .object({
+    instanceId: z.string(),
+    noticeSeconds: z.number().nonnegative().default(300),
+    /** Current ECS docs spell the lock `Recycling`; older ones (and older answers) `recycling`. */
+    lockReason: z.enum(['Recycling', 'recycling']).default('Recycling'),
+  })
+  .strict();
 const HoldInput = z.object({ instanceIds: z.array(z.string()).optional(), allNew: z.boolean().optional() }).strict();
 const ReleaseInput = z.object({ instanceIds: z.array(z.string()).optional() }).strict();
 const SkewInput = z.object({ ms: z.number() }).strict();
@@ -147,11 +154,12 @@ export class EcsControl {
 
   /** Spot reclaim: a Recycling lock now, the instance gone after the notice (5 minutes by default). */
   reclaimSpot(input: z.input<typeof ReclaimInput>): void {
-    const { instanceId, noticeSeconds } = parse(ReclaimInput, input);
+    const { instanceId, noticeSeconds, lockReason } = parse(ReclaimInput, input);
     const inst = this.live(instanceId);
     if (inst.spotStrategy === 'NoSpot') throw new ControlError(`${instanceId} is not a spot instance`);
     const now = this.rt.clock.now();
     inst.recyclingAt = now;
+    if (lockReason !== 'Recycling') inst.recyclingLock = lockReason;
     inst.vanishAt = now + noticeSeconds * 1000;
     this.rt.changed();
   }

@@ -89,6 +89,9 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     s.ecsEmu.control.addFault({ action: '*', kind: 'answerLost', probability: 0.03 * f });
     s.ecsEmu.control.addFault({ action: 'DescribeInstances', kind: 'noAnswer', probability: 0.003 * f });
     if (r() < 0.5) s.ecsEmu.control.setStock({ zoneId: 'cn-hangzhou-h', instanceType: 'ecs.g7.large', available: Math.floor(r() * 150) });
+    // QuotaExceed.ElasticQuota: an instance type's regional quota, or a zone's vCPUs, running out mid-run.
+    if (r() < 0.3) s.ecsEmu.control.setQuota({ instanceTypes: { 'ecs.g7.large': Math.floor(r() * 300) } });
+    if (r() < 0.3) s.ecsEmu.control.setQuota({ zoneVcpus: { 'cn-hangzhou-i': 2 * Math.floor(r() * 200) } });
     s.ecsEmu.control.vanish({ next: 1 + Math.floor(r() * 5), afterSeconds: 8 });
     s.tsEmu.control.addFault({ kind: 'serverBusy', operation: '*', probability: 0.03 * f });
     s.tsEmu.control.addFault({ kind: 'rowConflict', operation: 'UpdateRow', probability: 0.03 * f });

@@ -107,10 +107,11 @@ describe('sweep', () => {
     expect(new Set(live.map((i) => i.instanceId))).toEqual(new Set(b.instances.filter((i) => i.state === 'Running').map((i) => i.instanceId)));
   });
 
-  it('records a reclaimed spot instance as Reclaimed', async () => {
+  // Current ECS docs spell the lock `Recycling`, older ones `recycling`: both mean a spot reclaim.
+  it.each(['Recycling', 'recycling'] as const)('records a reclaimed spot instance (lock "%s") as Reclaimed', async (lockReason) => {
     const spec = { ...demoSpec, billing: { chargeType: 'PostPaid' as const, spotStrategy: 'SpotAsPriceGo' as const } };
     const { id, json } = await submit(s, { spec, amount: 2 });
-    s.ecsEmu.control.reclaimSpot({ instanceId: json.instances[0].instanceId, noticeSeconds: 300 });
+    s.ecsEmu.control.reclaimSpot({ instanceId: json.instances[0].instanceId, noticeSeconds: 300, lockReason });
     s.clock.advance(BOOT);
     expect((await runSweep(s)).ended).toEqual({ PARTIAL: 1 });
     const b = (await s.store.getBatch(id))!;

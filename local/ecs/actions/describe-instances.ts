@@ -82,6 +82,6 @@ export function render(inst: InstanceRecord, now: number, world: World) {
     InnerIpAddress: { IpAddress: [] },
     SecurityGroupIds: { SecurityGroupId: inst.securityGroupIds },
     Tags: { Tag: inst.tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) },
-    OperationLocks: { LockReason: recycling ? [{ LockReason: 'Recycling' }] : [] },
+    OperationLocks: { LockReason: recycling ? [{ LockReason: inst.recyclingLock ?? 'Recycling' }] : [] },
   };
 }

@@ -39,6 +39,8 @@ export interface InstanceRecord {
   vanishAt?: number;
   /** Spot reclaim notice: the instance carries a Recycling lock from here and vanishes at `vanishAt`. */
   recyclingAt?: number;
+  /** The lock's spelling when not the current `Recycling`. */
+  recyclingLock?: string;
   origin: { action: string; requestId: string; clientToken?: string; accessKeyId: string };
 }
 
