@@ -11,6 +11,7 @@ import { mapLimited } from '../core/limited';
 import type { Clock, Sleep } from '../core/time';
 import { TokenBucket, type RateOptions } from './rate';
 import { withRetry, realSleep, type RetryPolicy } from './retry';
+import { takeRetryAfter, watchRetryAfter } from './retry-after';
 
 export interface EcsAdapterOptions {
   /** `host:port` for a local emulator; unset = the public endpoint of each region. */
@@ -64,6 +65,7 @@ function bucketFor(key: string, rate: RateOptions, clock?: Clock): TokenBucket {
 }
 
 export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions = {}): EcsPort {
+  watchRetryAfter();
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep = options.sleep ?? realSleep;
 
@@ -92,7 +94,11 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
   const pages = options.pageConcurrency ?? DEFAULT_PAGE_CONCURRENCY;
   const rate = options.rate ?? DEFAULT_RATE;
 
-  /** One ECS call: paced by the region's bucket, retried on transient errors; Throttling pauses the bucket. */
+  /**
+   * One ECS call: paced by the region's bucket, retried on transient errors. An answer carrying
+   * `x-acs-retry-after` is retried after that delay whatever its code (as newer Alibaba clients do, see
+   * retry-after.ts) and pauses the bucket; if it persists, the last answer keeps its own kind.
+   */
   const call = <T>(region: string, f: (c: EcsClient) => Promise<T>) => {
     const bucket = bucketFor(`${region}|${options.endpoint ?? ''}|${credentials.accessKeyId}`, rate, options.clock);
     return withRetry(
@@ -103,8 +109,9 @@ export function ecsAdapter(credentials: Credentials, options: EcsAdapterOptions 
       },
       (raw) => {
         const error = classifyEcsError(raw);
-        if (error.kind === 'throttled') bucket.pause(error.retryAfterMs ?? 1_000);
-        return { retryable: error.transient, retryAfterMs: error.retryAfterMs, error };
+        const retryAfterMs = error.retryAfterMs ?? takeRetryAfter(error.requestId);
+        if (error.kind === 'throttled' || retryAfterMs !== undefined) bucket.pause(retryAfterMs ?? 1_000);
+        return { retryable: error.transient || retryAfterMs !== undefined, retryAfterMs, error };
       },
       sleep,
     );

@@ -52,6 +52,7 @@ const CATALOG = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type EcsErrorCode = keyof typeof CATALOG;
+export const isKnownCode = (code: string): code is EcsErrorCode => Object.prototype.hasOwnProperty.call(CATALOG, code);
 
 export class EcsError extends Error {
   override readonly name = 'EcsError';

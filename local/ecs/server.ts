@@ -4,7 +4,7 @@ import { parseQuery, verifyAcs3 } from '../common/acs3';
 import { readBody } from '../common/http';
 import { ACTIONS } from './actions';
 import { handleControl, type EcsControl } from './control';
-import { EcsError, ecsError, errorBody } from './errors';
+import { EcsError, ecsError, errorBody, isKnownCode } from './errors';
 import type { FaultRule } from './faults';
 import { Params } from './params';
 import type { EcsRuntime } from './runtime';
@@ -54,7 +54,7 @@ async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerRespon
   const outcome = faults.outcome?.kind;
   // Leave the socket open and unanswered: the client times out; closing the server drops it.
   if (outcome === 'noAnswer') return;
-  if (outcome === 'throttle' || outcome === 'internalError' || outcome === 'serviceUnavailable') return fail(faultError(faults.outcome!));
+  if (outcome === 'throttle' || outcome === 'internalError' || outcome === 'serviceUnavailable' || outcome === 'error') return fail(faultError(faults.outcome!));
 
   let answer: () => void;
   try {
@@ -70,6 +70,7 @@ async function handleRpc(rt: EcsRuntime, req: IncomingMessage, res: ServerRespon
 }
 
 function faultError(rule: FaultRule): EcsError {
-  if (rule.kind === 'throttle') return new EcsError('Throttling.User', undefined, { 'x-acs-retry-after': String(rule.retryAfterMs) });
-  return ecsError(rule.kind === 'internalError' ? 'InternalError' : 'ServiceUnavailable');
+  if (rule.kind === 'throttle') return new EcsError('Throttling.User', undefined, { 'x-acs-retry-after': String(rule.retryAfterMs ?? 1000) });
+  const code = rule.kind === 'error' && rule.code && isKnownCode(rule.code) ? rule.code : rule.kind === 'internalError' ? 'InternalError' : 'ServiceUnavailable';
+  return new EcsError(code, undefined, rule.retryAfterMs === undefined ? {} : { 'x-acs-retry-after': String(rule.retryAfterMs) });
 }

@@ -87,6 +87,9 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     s.ecsEmu.control.addFault({ action: '*', kind: 'throttle', probability: 0.05 * f, retryAfterMs: 5 });
     s.ecsEmu.control.addFault({ action: '*', kind: 'internalError', probability: 0.03 * f });
     s.ecsEmu.control.addFault({ action: '*', kind: 'answerLost', probability: 0.03 * f });
+    // x-acs-retry-after on answers that are not Throttling: honoured whatever the code.
+    s.ecsEmu.control.addFault({ action: '*', kind: 'serviceUnavailable', probability: 0.01 * f, retryAfterMs: 5 });
+    s.ecsEmu.control.addFault({ action: 'RunInstances', kind: 'error', code: 'OperationDenied.NoStock', probability: 0.01 * f, retryAfterMs: 5 });
     s.ecsEmu.control.addFault({ action: 'DescribeInstances', kind: 'noAnswer', probability: 0.003 * f });
     if (r() < 0.5) s.ecsEmu.control.setStock({ zoneId: 'cn-hangzhou-h', instanceType: 'ecs.g7.large', available: Math.floor(r() * 150) });
     // QuotaExceed.ElasticQuota: an instance type's regional quota, or a zone's vCPUs, running out mid-run.
