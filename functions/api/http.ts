@@ -51,19 +51,23 @@ export function errorResponse(e: unknown, requestId: string): HttpResponse {
 }
 
 /** FC 3.0 HTTP trigger event (the parts we read); anything else in it is ignored. */
+// FC sends null (not {} or "") for the parts a request does not have, e.g. `"queryParameters": null`
+// when there is no query string: read null as absent.
+const orDefault = <T extends z.ZodType>(schema: T, empty: z.output<T>) => schema.nullish().transform((v) => v ?? empty);
+
 export const FcHttpEventSchema = z.object({
-  rawPath: z.string().max(8192).default('/'),
-  body: z.string().default(''),
-  isBase64Encoded: z.boolean().default(false),
-  headers: z.record(z.string(), z.string()).default({}),
-  queryParameters: z.record(z.string(), z.string()).default({}),
+  rawPath: orDefault(z.string().max(8192), '/'),
+  body: orDefault(z.string(), ''),
+  isBase64Encoded: orDefault(z.boolean(), false),
+  headers: orDefault(z.record(z.string(), z.string()), {}),
+  queryParameters: orDefault(z.record(z.string(), z.string()), {}),
   requestContext: z
     .object({
       requestId: z.string().optional(),
       http: z.object({ method: z.string(), sourceIp: z.string().optional() }).partial().optional(),
     })
     .partial()
-    .optional(),
+    .nullish(),
 });
 
 export function toHttpRequest(event: unknown, fallbackRequestId: string): HttpRequest | undefined {

@@ -67,6 +67,32 @@ describe('every route under random input', () => {
     );
   });
 
+  // FC sends null, not {} or "", for the parts a request does not have: null is empty, never a 400.
+  it('reads null headers, queryParameters and body as empty', () => {
+    const r = toHttpRequest({ rawPath: '/healthz', headers: null, queryParameters: null, body: null, requestContext: { requestId: 'r-1', http: { method: 'GET' } } }, 'x');
+    expect(r).toEqual({ method: 'GET', path: '/healthz', query: {}, headers: {}, body: Buffer.alloc(0), requestId: 'r-1', sourceIp: undefined });
+    const text = fc.string({ maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          rawPath: fc.constantFrom('/healthz', '/batches', '/batches/b-0123456789abcdef01234567'),
+          headers: fc.option(fc.dictionary(text, text), { nil: null }),
+          queryParameters: fc.option(fc.dictionary(text, text), { nil: null }),
+          body: fc.option(text, { nil: null }),
+          isBase64Encoded: fc.option(fc.constant(false), { nil: null }),
+          requestContext: fc.constant({ http: { method: 'GET' } }),
+        }),
+        (event) => {
+          const req = toHttpRequest(event, 'x');
+          expect(req).toBeDefined();
+          expect(req!.query).toEqual(event.queryParameters ?? {});
+          expect(req!.body.toString('utf8')).toBe(event.body ?? '');
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
+  });
+
   it('never throws on a timer payload, and names the problem', () => {
     fc.assert(
       fc.property(
