@@ -31,7 +31,7 @@ async function pool(n: number, concurrency: number, f: (i: number) => Promise<un
 export async function submitLatency(): Promise<Figure[]> {
   const token = newToken();
   // The watch runs on another FC instance in the cloud; here it would share these 2 cores, so it is off.
-  const stack = await startLocalStack({ port: 0, token, timers: false, bootSeconds: 5, env: { SWEEPER_FUNCTION: '' } });
+  const stack = await startLocalStack({ port: 0, token, timers: false, bootSeconds: 5, env: { SWEEPER_FUNCTION: 'none' } });
   try {
     const ts = stack.tablestoreControl!;
     let key = 0;

@@ -2,11 +2,12 @@
 // dist/<name>/lazy/*.js, packages loaded only on demand, see LAZY_RULES), with V8's code cache for it in
 // bundle.cache and the handler FC loads, index.js, a loader that uses the cache (see codeCache); and write
 // what went into the bundle to dist/<name>.meta.json (esbuild metafile; outside the code folder FC uploads).
+// A relative LAUNCH_PROFILES_FILE is copied into each code folder at the same path (see copyProfiles).
 import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 
 const root = join(__dirname, '..');
 export const FUNCTIONS = ['api', 'sweeper'];
@@ -200,7 +201,28 @@ export interface BuiltFunction {
   lazyBytes: number;
 }
 
-export async function buildFunctions({ quiet = true, outdir = 'dist' } = {}): Promise<BuiltFunction[]> {
+/**
+ * FC uploads only each function's `code` folder, so a profiles file named relative to the project
+ * (`LAUNCH_PROFILES_FILE=launch-profiles.json`, read from the environment or the `.env` that `s` loads
+ * before its pre-deploy build) is copied into `<outdir>/<function>/` at that same relative path, where the
+ * function looks for it (functions/core/profile-config.ts). An absolute path is a local-only setting
+ * (`npm start`): nothing is copied. Returns the copies made.
+ */
+export function copyProfiles(file: string | undefined, outdir = 'dist', projectRoot = root): string[] {
+  if (!file || isAbsolute(file)) return [];
+  const rel = normalize(file);
+  if (rel.startsWith('..' + sep) || rel === '..') throw new Error(`LAUNCH_PROFILES_FILE: ${file} is outside the project folder; name a file inside it`);
+  const source = resolve(projectRoot, rel);
+  if (!existsSync(source)) throw new Error(`LAUNCH_PROFILES_FILE: ${file} does not exist (relative to ${projectRoot})`);
+  return FUNCTIONS.map((name) => {
+    const target = resolve(projectRoot, outdir, name, rel);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(source, target);
+    return relative(projectRoot, target);
+  });
+}
+
+export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFile = process.env.LAUNCH_PROFILES_FILE } = {}): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
   for (const name of FUNCTIONS) {
     const outfile = resolve(root, outdir, name, 'bundle.js');
@@ -253,6 +275,7 @@ export async function buildFunctions({ quiet = true, outdir = 'dist' } = {}): Pr
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
     if (!quiet) console.log(`built ${outdir}/${name}/bundle.js (${kb(output.bytes)}; code cache ${kb(cacheBytes)}; lazy/: ${kb(lazyBytes)})`);
   }
+  for (const copy of copyProfiles(profilesFile || undefined, outdir)) if (!quiet) console.log(`copied LAUNCH_PROFILES_FILE to ${copy}`);
   return built;
 }
 

@@ -84,7 +84,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       TABLESTORE_ENDPOINT: tablestoreEndpoint,
       TABLESTORE_INSTANCE: 'local',
       ECS_ENDPOINT: ecsEndpoint,
-      FC_ENDPOINT: `127.0.0.1:${apiPort}`,
+      FUNCTION_COMPUTE_ENDPOINT: `127.0.0.1:${apiPort}`,
+      // s.yaml requires a role; locally no one checks it (the functions get LOCAL_CREDENTIALS).
+      FC_ROLE_ARN: 'acs:ram::1234567890123456:role/ecs-batch-local',
       API_TOKENS: JSON.stringify([{ name: 'local', sha256: hashToken(o.token), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true }]),
       LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
       CALLBACK_SIGNING_SECRET: 'local-callback-secret',

@@ -20,7 +20,7 @@ const ApiEnvSchema = z.object({
 });
 
 /** Read and check all configuration once, at cold start; a bad value stops the function with its name. */
-export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+export function loadApiConfig(env: NodeJS.ProcessEnv, codeDir: string): ApiConfig {
   const cloud = parseEnv(CloudEnvSchema, env);
   const own = parseEnv(ApiEnvSchema, env);
   // s.yaml writes `${env('X', '')}`: an empty variable is unset, as everywhere else.
@@ -29,7 +29,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   if (!chat.ok) throw new ConfigError(`configuration: ${chat.error}`);
   return {
     cloud,
-    profiles: loadProfiles(env),
+    profiles: loadProfiles(env, codeDir),
     tokens: parseTokens(env.API_TOKENS),
     chatops: chat.config,
     submitLeaseMs: own.SUBMIT_LEASE_SECONDS * 1000,

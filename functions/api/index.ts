@@ -10,7 +10,8 @@ import { loadApiConfig } from './config';
 import { errorResponse, HttpError, toHttpRequest } from './http';
 
 // Cold start: configuration is read and checked once; a bad value stops the function here, by name.
-const config = loadApiConfig(process.env);
+// __dirname: the code folder FC unpacked (dist/api in the bundle), where a relative profiles file is.
+const config = loadApiConfig(process.env, __dirname);
 // Chat replies must leave before the platform's 3 s deadline: a short timeout.
 const post = httpPoster(1_500);
 

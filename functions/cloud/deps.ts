@@ -26,7 +26,7 @@ export function cloudDeps(env: CloudEnv, credentials: Credentials, where: { regi
     retry: { name: 'ecs-transient', attempts: 4, baseMs: env.ECS_RETRY_BASE_MS, maxMs: 16 * env.ECS_RETRY_BASE_MS },
     rate: { perSecond: env.ECS_RATE_PER_SECOND, burst: Math.max(1, Math.ceil(env.ECS_RATE_PER_SECOND / 2)) },
   });
-  const fcEndpoint = env.FC_ENDPOINT ?? (where.accountId ? `${where.accountId}.${where.region}.fc.aliyuncs.com` : undefined);
-  const invoker = fcEndpoint ? fcInvoker(credentials, { endpoint: fcEndpoint, protocol: env.FC_ENDPOINT ? 'HTTP' : 'HTTPS', region: where.region }) : noInvoker;
+  const fcEndpoint = env.FUNCTION_COMPUTE_ENDPOINT ?? (where.accountId ? `${where.accountId}.${where.region}.fc.aliyuncs.com` : undefined);
+  const invoker = fcEndpoint ? fcInvoker(credentials, { endpoint: fcEndpoint, protocol: env.FUNCTION_COMPUTE_ENDPOINT ? 'HTTP' : 'HTTPS', region: where.region }) : noInvoker;
   return { ecs, store, invoker };
 }

@@ -26,7 +26,7 @@ const SweeperEnvSchema = z.object({
 const cloudEnv = parseEnv(CloudEnvSchema, process.env);
 const env = parseEnv(SweeperEnvSchema, process.env);
 // Schedules name launch profiles, read like the api's (LAUNCH_PROFILES or LAUNCH_PROFILES_FILE).
-const profiles = loadProfiles(process.env);
+const profiles = loadProfiles(process.env, __dirname);
 const post = httpPoster();
 const clock = systemClock;
 

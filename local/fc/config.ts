@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseCron } from './cron';
 import { compilePattern, type Matcher } from './event-pattern';
+import { renderSYaml, renderSYamlText, SYamlError, type RenderOptions } from './render';
+
+export { SYamlError } from './render';
 
 /**
- * Reading a Serverless Devs v3 s.yaml (`edition: 3.0.0`) for the fc3 component: resolve the
- * `${...}` references we can resolve locally, validate each function's props with zod, and hand back
- * what the local runtime needs. Other components are ignored; unknown references are errors.
+ * Reading a Serverless Devs v3 s.yaml (`edition: 3.0.0`) for the fc3 component: rendered by Serverless
+ * Devs' own engine (./render.ts, `s preview`), then each function's props validated with zod for what the
+ * local runtime needs. Other components are ignored; a reference `s` leaves for deploy time (a
+ * resource's output) is an error here.
  */
 
 export interface HttpTriggerSpec {
@@ -70,14 +72,8 @@ export interface LoadedSYaml {
 export interface LoadOptions {
   /** Directory the `code` paths are relative to (default: the s.yaml's directory). */
   codeRoot?: string;
-  /** Variables for `${env('NAME')}`; consulted before process.env. */
-  env?: Record<string, string | undefined>;
-  /** For `${config('AccountID')}`. */
-  accountId?: string;
-}
-
-export class SYamlError extends Error {
-  override name = 'SYamlError';
+  /** Variables for `${env('NAME')}`, laid over process.env (`undefined` removes one). */
+  env?: RenderOptions['env'];
 }
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -149,95 +145,37 @@ function issuesText(prefix: string, error: z.ZodError): string {
     .join('; ');
 }
 
-function getPath(root: unknown, path: string[], what: string): unknown {
-  let cur = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object' || !(key in cur)) throw new SYamlError(`${what}: no such value`);
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
-interface ResolveContext {
-  doc: { vars: Record<string, unknown>; resources: Record<string, { props?: unknown }> };
-  env: Record<string, string | undefined>;
-  accountId: string;
-  /** The resource whose props are being resolved, for `${this.props.x}`. */
-  self: string;
-  depth: number;
-}
-
-const REF = /\$\{([^}]*)\}/g;
-const ENV_CALL = /^env\(\s*(?:'([^']*)'|"([^"]*)"|([A-Za-z_][A-Za-z0-9_]*))\s*(?:,\s*(?:'([^']*)'|"([^"]*)"))?\s*\)$/;
-
-function evaluate(expr: string, at: string, ctx: ResolveContext): unknown {
-  const e = expr.trim();
-  const env = ENV_CALL.exec(e) ?? (/^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(e) && [e, undefined, undefined, e.slice(4)]);
-  if (env) {
-    const name = env[1] ?? env[2] ?? env[3];
-    const fallback = env[4] ?? env[5];
-    const value = ctx.env[name] ?? fallback;
-    if (value === undefined) throw new SYamlError(`${at}: environment variable ${name} is not set (\${${e}})`);
-    return value;
-  }
-  const config = /^config\(\s*['"]?(\w+)['"]?\s*\)$/.exec(e);
-  if (config) {
-    if (config[1] === 'AccountID') return ctx.accountId;
-    throw new SYamlError(`${at}: \${${e}} is not available locally (only config('AccountID'))`);
-  }
-  if (ctx.depth > 20) throw new SYamlError(`${at}: references nest too deep (a cycle?)`);
-  const parts = e.split('.');
-  const deeper = { ...ctx, depth: ctx.depth + 1 };
-  if (parts[0] === 'vars' && parts.length > 1) {
-    return resolveValue(getPath(ctx.doc.vars, parts.slice(1), `${at}: \${${e}}`), at, deeper);
-  }
-  if (parts[0] === 'this' && parts[1] === 'props' && parts.length > 2) parts.splice(0, 1, 'resources', ctx.self);
-  if (parts[0] === 'resources' && parts[2] === 'props' && parts.length > 3) {
-    const value = getPath(ctx.doc.resources, [parts[1], 'props', ...parts.slice(3)], `${at}: \${${e}}`);
-    return resolveValue(value, at, { ...deeper, self: parts[1] });
-  }
-  if (parts[0] === 'this' && parts[1] === 'name' && parts.length === 2) return ctx.self;
-  throw new SYamlError(`${at}: unsupported reference \${${e}} (local/fc resolves env(), vars.*, resources.<name>.props.*, this.props.*, config('AccountID'))`);
-}
-
-function resolveValue(value: unknown, at: string, ctx: ResolveContext): unknown {
-  if (typeof value === 'string') {
-    const whole = /^\$\{([^}]*)\}$/.exec(value);
-    if (whole) return evaluate(whole[1], at, ctx); // keeps the referenced value's type
-    return value.replace(REF, (_, expr: string) => {
-      const v = evaluate(expr, at, ctx);
-      return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => resolveValue(v, `${at}[${i}]`, ctx));
+/** The first string in a rendered value that still holds `${`: `s` resolves those only at deploy time. */
+function unresolved(value: unknown, at: string): string | undefined {
+  if (typeof value === 'string') return value.includes('${') ? `${at}: ${value}` : undefined;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, `${at}.${k}`, ctx)]));
+    for (const [k, v] of Object.entries(value)) {
+      const found = unresolved(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+      if (found) return found;
+    }
   }
-  return value;
+  return undefined;
 }
 
-/** Parse and validate s.yaml text. `baseDir` anchors relative `code` paths. */
-export function parseSYaml(text: string, baseDir: string, options: LoadOptions = {}): LoadedSYaml {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new SYamlError(`s.yaml is not valid YAML: ${(e as Error).message}`);
-  }
+/** Render (without any `.env`) and validate s.yaml text. `baseDir` anchors relative `code` paths. */
+export async function parseSYaml(text: string, baseDir: string, options: LoadOptions = {}): Promise<LoadedSYaml> {
+  return fromRendered(await renderSYamlText(text, options.env), baseDir, options);
+}
+
+/** Validate an s.yaml that `s` has rendered. */
+export function fromRendered(raw: unknown, baseDir: string, options: Pick<LoadOptions, 'codeRoot'> = {}): LoadedSYaml {
   const docResult = documentSchema.safeParse(raw);
   if (!docResult.success) throw new SYamlError(`s.yaml ${issuesText('', docResult.error)}`);
   const doc = docResult.data;
-  const env = { ...process.env, ...options.env };
   const functions: FunctionSpec[] = [];
   const seen = new Set<string>();
 
   for (const [resourceName, resource] of Object.entries(doc.resources)) {
     if (resource.component !== 'fc3' && !/^fc3@/.test(resource.component)) continue;
     const at = `resources.${resourceName}.props`;
-    const ctx: ResolveContext = {
-      doc: doc as ResolveContext['doc'], env, accountId: options.accountId ?? '', self: resourceName, depth: 0,
-    };
-    const parsed = propsSchema.safeParse(resolveValue(resource.props, at, ctx));
+    const left = unresolved(resource.props, at);
+    if (left) throw new SYamlError(`s.yaml ${left}: a reference that s resolves only at deploy time; local/fc cannot run it`);
+    const parsed = propsSchema.safeParse(resource.props);
     if (!parsed.success) throw new SYamlError(`s.yaml ${issuesText(at, parsed.error)}`);
     const p = parsed.data;
     if (seen.has(p.functionName)) throw new SYamlError(`s.yaml ${at}.functionName: "${p.functionName}" is used twice`);
@@ -296,12 +234,8 @@ export function parseSYaml(text: string, baseDir: string, options: LoadOptions =
   return { name: doc.name, functions };
 }
 
-export function loadSYaml(path: string, options: LoadOptions = {}): LoadedSYaml {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SYamlError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  return parseSYaml(text, dirname(resolve(path)), options);
+/** Render (Serverless Devs' engine, no `.env`) and validate the s.yaml at `path`. */
+export async function loadSYaml(path: string, options: LoadOptions = {}): Promise<LoadedSYaml> {
+  const rendered = await renderSYaml(path, { env: options.env });
+  return fromRendered(rendered, dirname(resolve(path)), options);
 }

@@ -128,7 +128,7 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
   const accountId = options.accountId ?? '1234567890123456';
   const lookupEnv = (name: string) => options.env?.[name] ?? process.env[name];
   const sYamlPath = resolve(options.sYamlPath);
-  const loaded = loadSYaml(sYamlPath, { codeRoot: options.codeRoot ?? dirname(sYamlPath), env: options.env, accountId });
+  const loaded = await loadSYaml(sYamlPath, { codeRoot: options.codeRoot ?? dirname(sYamlPath), env: options.env });
   const functions = loaded.functions;
   const byName = new Map(functions.map((f) => [f.functionName, f]));
 
