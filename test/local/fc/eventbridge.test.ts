@@ -119,9 +119,9 @@ describe('eventbridge triggers in local/fc', () => {
     expect(lines().slice(before)).toEqual([event({ id: 'e-4' })]);
   });
 
-  it('refuses a trigger whose pattern it cannot match, naming the field', () => {
+  it('refuses a trigger whose pattern it cannot match, naming the field', async () => {
     const app = writeApp('{"source":[{"cidr":"10.0.0.0/8"}]}');
     const text = readFileSync(join(app.dir, 's.yaml'), 'utf8');
-    expect(() => parseSYaml(text, app.dir)).toThrow(/resources\.events\.props\.triggers\[0\]\.triggerConfig\.eventRuleFilterPattern: source\[0\]: operator "cidr"/);
+    await expect(parseSYaml(text, app.dir)).rejects.toThrow(/resources\.events\.props\.triggers\[0\]\.triggerConfig\.eventRuleFilterPattern: source\[0\]: operator "cidr"/);
   });
 });
