@@ -71,24 +71,44 @@ export async function renderSYaml(path: string, options: RenderOptions = {}): Pr
   return renderSYamlText(text, options.env);
 }
 
+/**
+ * Renders already done in this process, by template text and the whole environment `s` would see: the
+ * same inputs give the same output, so a test file that starts the local FC five times spawns `s` once.
+ */
+const rendered = new Map<string, Promise<Record<string, unknown>>>();
+
 /** Render s.yaml text in a private folder (no `.env` beside it). */
 export async function renderSYamlText(text: string, env?: RenderOptions['env']): Promise<Record<string, unknown>> {
-  const scratch = mkdtempSync(join(tmpdir(), 'ecs-batch-s-render-'));
-  try {
-    writeFileSync(join(scratch, 's.yaml'), text);
-    return await runPreview(join(scratch, 's.yaml'), env);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  const key = JSON.stringify([text, childEnv(env)]);
+  let result = rendered.get(key);
+  if (!result) {
+    result = (async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'ecs-batch-s-render-'));
+      try {
+        writeFileSync(join(scratch, 's.yaml'), text);
+        return await runPreview(join(scratch, 's.yaml'), env);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    })();
+    rendered.set(key, result);
+    result.catch(() => rendered.delete(key));
   }
+  return structuredClone(await result);
 }
 
-async function runPreview(file: string, extra: RenderOptions['env'] = {}): Promise<Record<string, unknown>> {
+function childEnv(extra: RenderOptions['env'] = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: sHome(), USERPROFILE: sHome(), NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env.NODE_OPTIONS; // jest/tsx loaders are not for `s`
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return env;
+}
+
+async function runPreview(file: string, extra: RenderOptions['env'] = {}): Promise<Record<string, unknown>> {
+  const env = childEnv(extra);
   const { stdout, failed } = await new Promise<{ stdout: string; failed: boolean }>((done) => {
     execFile(process.execPath, [S_BIN, 'preview', '-o', 'json', '--silent', '-t', file],
       { cwd: dirname(file), env, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },

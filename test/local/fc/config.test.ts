@@ -1,6 +1,10 @@
 import { join } from 'node:path';
-import { loadSYaml, parseSYaml } from '../../../local/fc/config';
+import { parse } from 'yaml';
+import { fromRendered, loadSYaml, parseSYaml } from '../../../local/fc/config';
 import { FIXTURES, S_YAML } from './helpers';
+
+// Each render is one `s preview` process: seconds on a loaded machine.
+jest.setTimeout(60_000);
 
 /** An s.yaml with one function; `props` lines are added, replacing base props of the same name. */
 const minimal = (props: string) => {
@@ -36,7 +40,7 @@ describe('reading s.yaml', () => {
   });
 
   it('anchors code paths at codeRoot when one is given', async () => {
-    const { functions } = await loadSYaml(S_YAML, { codeRoot: '/srv/app', env: { FIXTURE_SECRET: 'x' } });
+    const { functions } = await loadSYaml(S_YAML, { codeRoot: '/srv/app', env: { FIXTURE_SECRET: 's3cret' } });
     expect(functions[0].codeDir).toBe('/srv/app/echo');
   });
 
@@ -66,28 +70,31 @@ resources:
     );
   });
 
-  it('fails naming the field that does not validate', async () => {
-    await expect(parseSYaml(minimal('timeout: 0'), '/app')).rejects.toThrow(/resources\.api\.props\.timeout/);
-    await expect(parseSYaml(minimal('handler: index'), '/app')).rejects.toThrow(/resources\.api\.props\.handler: must look like index.handler/);
-    await expect(parseSYaml(minimal('runtime: python3.10'), '/app')).rejects.toThrow(/props\.runtime: local\/fc runs Node.js runtimes only/);
-    await expect(parseSYaml(minimal('asyncInvokeConfig: { maxAsyncRetryAttempts: 9 }'), '/app'))
-      .rejects.toThrow(/props\.asyncInvokeConfig\.maxAsyncRetryAttempts/);
-    await expect(parseSYaml('edition: 2.0.0\nresources: {}', '/app')).rejects.toThrow(/edition: 3\.0\.0/);
-  });
+  // Validation of what s rendered: these templates hold no ${...}, so they are checked as rendered.
+  const validated = (text: string) => () => fromRendered(parse(text), '/app');
 
-  it('fails on a timer trigger with a bad cron, naming the trigger', async () => {
+  it('fails naming the field that does not validate', async () => {
+    expect(validated(minimal('timeout: 0'))).toThrow(/resources\.api\.props\.timeout/);
+    expect(validated(minimal('handler: index'))).toThrow(/resources\.api\.props\.handler: must look like index.handler/);
+    expect(validated(minimal('runtime: python3.10'))).toThrow(/props\.runtime: local\/fc runs Node.js runtimes only/);
+    expect(validated(minimal('asyncInvokeConfig: { maxAsyncRetryAttempts: 9 }'))).toThrow(/props\.asyncInvokeConfig\.maxAsyncRetryAttempts/);
+    // s v3 itself renders nothing for another edition.
+    await expect(parseSYaml('edition: 2.0.0\nresources: {}', '/app')).rejects.toThrow(/edition: 3\.0\.0/);
+  }, 60_000);
+
+  it('fails on a timer trigger with a bad cron, naming the trigger', () => {
     const yaml = minimal(`triggers:
   - triggerName: t
     triggerType: timer
     triggerConfig: { cronExpression: "0 30 8 * *", enable: true, payload: "" }`);
-    await expect(parseSYaml(yaml, '/app')).rejects.toThrow(/props\.triggers\[0\]\.triggerConfig\.cronExpression: .*six fields/);
+    expect(validated(yaml)).toThrow(/props\.triggers\[0\]\.triggerConfig\.cronExpression: .*six fields/);
   });
 
   it('refuses what s leaves for deploy time, and references s cannot resolve', async () => {
     await expect(parseSYaml(minimal('description: ${resources.db.output.endpoint}'), '/app'))
       .rejects.toThrow(/props\.description: \$\{resources\.db\.output\.endpoint\}: a reference that s resolves only at deploy time/);
     await expect(parseSYaml(minimal('description: ${vars.missing}'), '/app')).rejects.toThrow(/\$\{vars\.missing\} not found/);
-  });
+  }, 60_000);
 });
 
 /** The rules of Serverless Devs' engine that a hand-written resolver got wrong (issue 11). */
@@ -97,19 +104,19 @@ describe('s.yaml variables, as s renders them', () => {
     (await parseSYaml(withEnv(value), '/app', { env })).functions[0].environmentVariables.V;
 
   it('gives an empty variable the default, exactly as an unset one', async () => {
-    expect(await rendered("${env('I11_V', 'dflt')}", { I11_V: '' })).toBe('dflt');
-    expect(await rendered("${env('I11_V', 'dflt')}", { I11_V: undefined })).toBe('dflt');
-    expect(await rendered("${env('I11_V', 'dflt')}", { I11_V: 'set' })).toBe('set');
-  });
+    const text = minimal(`environmentVariables: { EMPTY: "\${env('I11_EMPTY', 'dflt')}", UNSET: "\${env('I11_UNSET', 'dflt')}", SET: "\${env('I11_SET', 'dflt')}" }`);
+    const [fn] = (await parseSYaml(text, '/app', { env: { I11_EMPTY: '', I11_UNSET: undefined, I11_SET: 'set' } })).functions;
+    expect(fn.environmentVariables).toEqual({ EMPTY: 'dflt', UNSET: 'dflt', SET: 'set' });
+  }, 60_000);
 
   it('aborts on an empty or unset variable without a default, naming it', async () => {
     await expect(rendered("${env('I11_V')}", { I11_V: '' })).rejects.toThrow(/environment variable I11_V is not set/);
     await expect(rendered('${env(I11_V)}', { I11_V: undefined })).rejects.toThrow(/environment variable I11_V is not set/);
-  });
+  }, 60_000);
 
   it('refuses ${env.X}, even when X is set', async () => {
     await expect(rendered('${env.I11_V}', { I11_V: 'set' })).rejects.toThrow(/\$\{env\.I11_V\} not found/);
-  });
+  }, 60_000);
 
   it('reads no .env when rendering for local runs, and the one beside s.yaml in place (as s deploy does)', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
@@ -122,5 +129,5 @@ describe('s.yaml variables, as s renders them', () => {
       .resources.api.props.environmentVariables.V;
     expect(await props(false)).toBe('none');
     expect(await props(true)).toBe('from-dotenv');
-  });
+  }, 60_000);
 });
