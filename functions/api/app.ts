@@ -3,10 +3,7 @@ import { BATCH_STATUSES, isTerminal, type Batch } from '../core/batch';
 import { EcsError, InvalidCursor, StoreError, VersionConflict } from '../core/errors';
 import { intake } from '../core/intake';
 import { visibleBatch } from '../core/owned';
-import type { BatchStore, EcsPort, Invoker, Log, Poster } from '../core/ports';
-import { allowsProfile, type Profiles } from '../core/profile';
 import { BatchRequestSchema, ReleaseAtRequestSchema } from '../core/request';
-import type { Clock, Sleep } from '../core/time';
 import { toFieldIssues } from '../core/validation';
 import { authenticate, type TokenScope } from './auth';
 import { badRequest, errorResponse, HttpError, json, type HttpRequest, type HttpResponse } from './http';
@@ -17,29 +14,7 @@ import { extendBatch } from '../core/extend';
 import { parseIsoDuration, releaseWindowProblem } from '../core/time';
 import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
-import type { ChatOpsConfig } from '../chatops';
-
-export interface AppDeps {
-  ecs: EcsPort;
-  store: BatchStore;
-  invoker: Invoker;
-  clock: Clock;
-  log: Log;
-  sleep: Sleep;
-  profiles: Profiles;
-  tokens: readonly TokenScope[];
-  sweeperFunction?: string;
-  /** How long the api holds a new batch before the sweeper may take it over (> the function timeout). */
-  submitLeaseMs: number;
-  /** Long-poll granularity for `?wait=`. */
-  pollMs: number;
-  /** Chat webhooks (`/chatops/...`); unset = those routes answer 404. */
-  chatops?: ChatOpsConfig;
-  /** Outbound POST for chat replies (Feishu's acknowledgement goes through the bot webhook). */
-  post?: Poster;
-  /** How long a chat webhook waits for a submission before acknowledging anyway (default 2 s). */
-  chatAckMs?: number;
-}
+import type { AppDeps } from './deps';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_WAIT_SECONDS = 25;
@@ -128,34 +103,17 @@ async function createBatch(deps: AppDeps, req: HttpRequest, scope: TokenScope): 
     idempotencyKey = k.data;
   }
 
-  // Scope: which launch settings this token may use, and how many instances.
-  let spec;
-  let deadlineSeconds = 900;
-  if (r.spec) {
-    if (!scope.rawSpec) throw new HttpError(403, 'forbidden', 'this token may not pass a raw launch spec (needs the raw-spec scope)', { field: 'spec' });
-    spec = r.spec;
-  } else {
-    // Own properties only: "constructor" is a well-formed profile name and a property of every object.
-    const profile = Object.hasOwn(deps.profiles, r.profile!) ? deps.profiles[r.profile!] : undefined;
-    if (!profile) throw badRequest('unknown launch profile', [{ field: 'profile', message: `no profile named "${r.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}` }]);
-    if (!allowsProfile(scope.profiles, r.profile!)) throw new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
-    if (r.amount > profile.limits.maxPerRequest) {
-      throw badRequest('amount exceeds the profile limit', [{ field: 'amount', message: `profile "${r.profile}" allows at most ${profile.limits.maxPerRequest} per request` }]);
-    }
-    const { limits: _l, deadlineSeconds: d, timeZone: _t, ...launch } = profile;
-    spec = launch;
-    deadlineSeconds = d;
-  }
-  if (r.amount > scope.maxPerRequest) throw new HttpError(403, 'forbidden', `this token may request at most ${scope.maxPerRequest} instances at once`, { field: 'amount' });
-
-  const result = await intake(
-    {
-      ...deps,
-      watch: deps.sweeperFunction ? (batchId) => deps.invoker.invokeAsync(deps.sweeperFunction!, { action: 'watch', batchId }, `watch-${batchId}`) : undefined,
-    },
-    { request: r, owner: scope.name, idempotencyKey, profileName: r.profile, spec, deadlineSeconds, dailyLimit: scope.dailyLimit, submitter: `api:${req.requestId}` },
-  );
+  const result = await intake(deps, { request: r, owner: scope.name, idempotencyKey, grant: scope, submitter: `api:${req.requestId}` });
   switch (result.kind) {
+    case 'forbidden':
+      throw result.field === 'spec'
+        ? new HttpError(403, 'forbidden', 'this token may not pass a raw launch spec (needs the raw-spec scope)', { field: 'spec' })
+        : new HttpError(403, 'forbidden', `this token may not use profile "${r.profile}"`, { field: 'profile' });
+    case 'unknownProfile':
+      throw badRequest('unknown launch profile', [{ field: 'profile', message: `no profile named "${result.profile}"; known: ${result.allowed.join(', ') || '(none)'}` }]);
+    case 'overLimit':
+      if (result.by === 'grant') throw new HttpError(403, 'forbidden', `this token may request at most ${result.limit} instances at once`, { field: 'amount' });
+      throw badRequest('amount exceeds the profile limit', [{ field: 'amount', message: `profile "${r.profile}" allows at most ${result.limit} per request` }]);
     case 'invalid':
       throw badRequest('the batch request cannot be met', result.issues);
     case 'dryRun':

@@ -20,7 +20,7 @@ export interface FeishuSecrets {
  * larksuite/node-sdk checks no timestamp at all, dispatcher/request-handle.ts), so the window covers the
  * whole schedule either way: a re-push that is the first delivery we see is never refused as stale. That is
  * safe because the signature covers the whole body: a replay can only re-deliver the same event_id, and the
- * api remembers each answered event for longer than this window (functions/api/chatops.ts).
+ * chat commands remember each answered event for longer than this window (functions/chatops/commands.ts).
  */
 export const FEISHU_WINDOW_MS = 8 * 60 * 60 * 1000;
 

@@ -93,6 +93,15 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** The profile called `name`. Own properties only: "constructor" is a well-formed name and a property of every object. */
+export const profileNamed = (profiles: Profiles, name: string): LaunchProfile | undefined => (Object.hasOwn(profiles, name) ? profiles[name] : undefined);
+
+/** What RunInstances needs from a profile: everything but its limits, deadline and time zone. */
+export function launchSpecOf(profile: LaunchProfile): LaunchSpec {
+  const { limits: _limits, deadlineSeconds: _deadline, timeZone: _timeZone, ...spec } = profile;
+  return spec;
+}
+
 /** Whether a grant (`"*"` or a list of profile names) lets its holder use the profile `name`. */
 export const allowsProfile = (allowed: '*' | readonly string[], name: string): boolean => allowed === '*' || allowed.includes(name);
 

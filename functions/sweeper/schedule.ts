@@ -1,13 +1,10 @@
 import type { BatchStatus } from '../core/batch';
 import { intake, type IntakeDeps } from '../core/intake';
-import type { Profiles } from '../core/profile';
 import { BatchRequestSchema } from '../core/request';
-import { nextLocalTime } from '../core/time';
 import { fieldLine, formatIssues } from '../core/validation';
 import type { SubmitPayload } from './payload';
 
 export interface ScheduleDeps extends IntakeDeps {
-  profiles: Profiles;
   /** Instances one schedule (one trigger name) may start in any 24 hours (`SCHEDULE_DAILY_LIMIT`). */
   dailyLimit: number;
   /** Names the submission lease. */
@@ -34,32 +31,28 @@ export async function submitScheduled(deps: ScheduleDeps, payload: SubmitPayload
     deps.log.error('scheduled scale-out refused; nothing was created', { trigger: trigger.name, triggerTime: trigger.time, reason: error });
     return { ok: false, error };
   };
-  // Own properties only: "constructor" is a well-formed profile name and a property of every object.
-  const profile = Object.hasOwn(deps.profiles, payload.profile) ? deps.profiles[payload.profile] : undefined;
-  if (!profile) return refuse(`payload.profile: no launch profile named "${payload.profile}"; known: ${Object.keys(deps.profiles).join(', ') || '(none)'}`);
-  if (payload.amount > profile.limits.maxPerRequest) return refuse(`payload.amount: profile "${payload.profile}" allows at most ${profile.limits.maxPerRequest} per request`);
-  const firedAt = Date.parse(trigger.time);
-  const releaseAt = payload.releaseAt === undefined ? undefined : new Date(nextLocalTime(payload.releaseAt, profile.timeZone, firedAt)).toISOString();
   const request = BatchRequestSchema.safeParse({
     profile: payload.profile,
     amount: payload.amount,
     ...(payload.releaseAfter !== undefined ? { releaseAfter: payload.releaseAfter } : {}),
-    ...(releaseAt !== undefined ? { releaseAt } : {}),
   });
   if (!request.success) return refuse(`payload: ${formatIssues(request.error.issues)}`);
-
-  const { limits: _l, deadlineSeconds, timeZone: _t, ...spec } = profile;
   const result = await intake(deps, {
     request: request.data,
     owner: scheduleOwner(trigger.name),
     idempotencyKey: scheduleKey(trigger),
-    profileName: payload.profile,
-    spec,
-    deadlineSeconds,
-    dailyLimit: deps.dailyLimit,
+    // Every profile, as many as the profile allows at once; the daily allowance counts per trigger.
+    grant: { profiles: '*', maxPerRequest: Number.POSITIVE_INFINITY, dailyLimit: deps.dailyLimit },
+    ...(payload.releaseAt !== undefined ? { releaseAtLocal: { time: payload.releaseAt, from: Date.parse(trigger.time) } } : {}),
     submitter: deps.submitter,
   });
   switch (result.kind) {
+    case 'unknownProfile':
+      return refuse(`payload.profile: no launch profile named "${result.profile}"; known: ${result.allowed.join(', ') || '(none)'}`);
+    case 'overLimit':
+      return refuse(`payload.amount: profile "${payload.profile}" allows at most ${result.limit} per request`);
+    case 'forbidden':
+      return refuse(`payload.${result.field}: not allowed`);
     case 'invalid':
       return refuse(`payload: ${result.issues.map(fieldLine).join('; ')}`);
     case 'overDailyLimit':

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { appDeps, TOKENS, startStack, type Stack } from '../support/stack';
-import { handle, type AppDeps } from '../../functions/api/app';
+import { handle } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import type { HttpRequest } from '../../functions/api/http';
 import { toHttpRequest } from '../../functions/api/http';
 import { parseSweeperEvent } from '../../functions/sweeper/payload';

@@ -1,5 +1,5 @@
 import { appDeps, call, profiles, startStack, TOKENS, type Stack } from '../support/stack';
-import type { AppDeps } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 
 let s: Stack;
 let deps: AppDeps;

@@ -3,7 +3,7 @@ import { Config } from '@alicloud/openapi-core/dist/utils';
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppDeps } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import { loadChatOpsConfig } from '../../functions/chatops';
 import { httpPoster } from '../../functions/cloud/webhook';
 import { sweep } from '../../functions/sweeper/sweep';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { AppDeps } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import { loadChatOpsConfig } from '../../functions/chatops';
 import { sweep } from '../../functions/sweeper/sweep';
 import { appDeps, call, startStack, TOKENS, type Stack } from '../support/stack';

@@ -1,5 +1,6 @@
 import { seededRandom, type Random } from '../../local/common/random';
-import { handle, type AppDeps } from '../../functions/api/app';
+import { handle } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import type { HttpRequest } from '../../functions/api/http';
 import { clientToken, isTerminal, type Batch } from '../../functions/core/batch';
 import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';

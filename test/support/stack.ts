@@ -7,7 +7,8 @@ import { setupTables, tableNames, tablestoreBatchStore } from '../../functions/c
 import { Tablestore } from '../../functions/cloud/tablestore';
 import type { BatchStore, EcsPort, Log } from '../../functions/core/ports';
 import type { TokenScope } from '../../functions/api/auth';
-import { handle, type AppDeps } from '../../functions/api/app';
+import { handle } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import type { HttpRequest, HttpResponse } from '../../functions/api/http';
 import { noInvoker } from '../../functions/cloud/fc';
 import { profiles } from './profiles';
