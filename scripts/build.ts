@@ -5,12 +5,14 @@
 // A relative LAUNCH_PROFILES_FILE is copied into each code folder at the same path (see copyProfiles).
 import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 
 const root = join(__dirname, '..');
 export const FUNCTIONS = ['api', 'sweeper'];
+/** Files a function reads from its code folder at request time, copied beside its bundle (the api's status page). */
+const ASSETS: Record<string, { from: string; to: string }> = { api: { from: 'functions/api/ui', to: 'ui' } };
 
 /**
  * zod's classic entry re-exports every locale as the `locales` namespace (`z.locales.fr()`), which keeps
@@ -265,6 +267,11 @@ export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFi
     }
     const cacheBytes = codeCache(dirname(outfile));
     writeFileSync(resolve(root, outdir, `${name}.meta.json`), JSON.stringify(result.metafile));
+    const assets = ASSETS[name];
+    if (assets) {
+      rmSync(resolve(root, outdir, name, assets.to), { recursive: true, force: true });
+      cpSync(join(root, assets.from), resolve(root, outdir, name, assets.to), { recursive: true });
+    }
     const output = Object.values(result.metafile.outputs)[0];
     const byPackage = new Map<string, number>();
     for (const [path, input] of Object.entries(output.inputs)) {

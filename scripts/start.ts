@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   console.log(`Data:                ${values.ephemeral ? 'in memory (--ephemeral)' : '.local-data/'}`);
   if (!env.LOCAL_API_TOKEN) console.log(`API token:           ${token}   (set LOCAL_API_TOKEN to choose your own)`);
   console.log(`API listening on ${stack.apiUrl}`);
+  console.log(`Status page:         ${stack.apiUrl}/   (sign in with the API token)`);
   console.log('\nTry:');
   const auth = env.LOCAL_API_TOKEN ? '$LOCAL_API_TOKEN' : token;
   console.log(`  curl -s -X POST ${stack.apiUrl}/batches -H "Authorization: Bearer ${auth}" -H 'Content-Type: application/json' -H 'Idempotency-Key: try-1' -d '{"profile":"demo","amount":3}'`);

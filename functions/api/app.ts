@@ -12,6 +12,7 @@ import { batchListItem, batchView } from '../core/view';
 import { releaseBatch } from '../core/release-batch';
 import { extendBatch } from '../core/extend';
 import { parseIsoDuration, releaseWindowProblem } from '../core/time';
+import { isPagePath, servePage } from './page';
 import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
 import type { AppDeps } from './deps';
@@ -46,6 +47,11 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   if (req.path === '/openapi.json') {
     allow(['GET']);
     return json(200, openApiDocument());
+  }
+  // The status page itself is public; the data it shows needs the token, like any other caller.
+  if (isPagePath(req.path)) {
+    allow(['GET']);
+    return servePage(deps.pageDir, req.path);
   }
   // Chat webhooks authenticate by the platform's signature, not a bearer token.
   if (isChatPath(parts)) return handleChat(deps, req, parts);

@@ -17,4 +17,6 @@ export interface AppDeps extends IntakeDeps {
   post?: Poster;
   /** How long a chat webhook waits for a submission before acknowledging anyway (default 2 s). */
   chatAckMs?: number;
+  /** The status page's files (`ui/` in the code folder); unset = `GET /` answers 404. */
+  pageDir?: string;
 }

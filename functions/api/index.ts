@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { resolveCredentials } from '../cloud/credentials';
 import { cloudDeps } from '../cloud/deps';
 import { jsonLog } from '../cloud/log';
@@ -49,6 +50,7 @@ export async function handler(event: unknown, context: FcContext) {
       pollMs: config.pollMs,
       chatops: config.chatops,
       post,
+      pageDir: join(__dirname, 'ui'),
     },
     req,
   );
