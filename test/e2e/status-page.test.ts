@@ -51,6 +51,7 @@ describe('the status page in a real browser', () => {
   }, 90_000);
 
   afterAll(async () => {
+    stack?.ecsControl?.release(); // the held batch ends, so the sweeper's watch ends and the stack can close
     await ctx?.close();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
     await stack?.close();
