@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { hashToken } from '../../functions/api/auth';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
 
 /**
@@ -12,6 +13,12 @@ import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.SCREENSHOTS;
 const TOKEN = 'page-token-0123456789';
+// The operator signs in with an admin token and sees the batches TOKEN's owner ("local") created.
+const ADMIN = 'page-admin-0123456789';
+const TOKENS = [
+  { name: 'local', sha256: hashToken(TOKEN), profiles: '*', maxPerRequest: 100, dailyLimit: 1000 },
+  { name: 'ops', sha256: hashToken(ADMIN), profiles: '*', maxPerRequest: 100, dailyLimit: 1000, admin: true },
+];
 // A browser that talks to nobody but the page: no first-run, sync, component or background fetches.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -40,7 +47,7 @@ describe('the status page in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { API_TOKENS: JSON.stringify(TOKENS) } });
     userDir = mkdtempSync(join(tmpdir(), 'ecs-batch-chromium-'));
     ctx = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
     ctx.on('request', (r) => requests.push(r.url()));
@@ -79,10 +86,12 @@ describe('the status page in a real browser', () => {
   it('signs in and sees a batch go from PENDING to RUNNING without a reload', async () => {
     stack.ecsControl!.hold({ allNew: true }); // the instances stay Pending until released below
     const b = await create(stack, 3, 'page-1');
-    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByLabel('API token').fill(ADMIN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await row(page, b.id).locator('.badge', { hasText: 'PENDING' }).waitFor();
-    expect(page.url()).not.toContain(TOKEN);
+    expect(page.url()).not.toContain(ADMIN);
+    expect(await page.locator('table.batches th').allTextContents()).toContain('Owner');
+    expect(await row(page, b.id).locator('td[data-label="Owner"]').textContent()).toBe('local');
     await page.evaluate('window.stillHere = true');
     stack.ecsControl!.release();
     await row(page, b.id).locator('.badge', { hasText: 'RUNNING' }).waitFor({ timeout: 25_000 });
@@ -91,7 +100,7 @@ describe('the status page in a real browser', () => {
   }, 40_000);
 
   it('opens the batch: instances, chunks with their ClientTokens, and one timeline bar per instance', async () => {
-    const [batch] = ((await (await fetch(`${stack.apiUrl}/batches`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any).batches;
+    const [batch] = ((await (await fetch(`${stack.apiUrl}/batches?view=full`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any).batches;
     await page.locator(`a[href="#/b/${batch.id}"]`).click();
     await page.locator('svg.chart').waitFor();
     const bars = page.locator('svg.chart g.row.s-Running');
@@ -100,6 +109,29 @@ describe('the status page in a real browser', () => {
     expect(await page.locator('section', { hasText: 'Instances' }).locator('tbody tr').count()).toBe(3);
     expect(await page.getByText(batch.chunks[0].clientToken).count()).toBe(1);
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'status-page-batch.png'), fullPage: true });
+  });
+
+  it('moves the auto-release time, then releases the ended batch, each after a confirmation', async () => {
+    const id = decodeURIComponent(new URL(page.url()).hash.slice('#/b/'.length));
+    await page.getByRole('button', { name: 'Set auto-release…' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Release', { exact: true }).selectOption('P1D');
+    const asked = Date.now();
+    await dialog.getByRole('button', { name: 'Set release time' }).click();
+    await page.getByRole('button', { name: 'Extend…' }).waitFor();
+    const stored = (await (await fetch(`${stack.apiUrl}/batches/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+    expect(Date.parse(stored.releaseAt) - asked).toBeGreaterThan(86_000_000);
+    expect(Date.parse(stored.releaseAt) - asked).toBeLessThan(86_500_000);
+
+    await page.getByRole('button', { name: 'Release…' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Release instances' }).click();
+    await page.locator('.facts').getByText('asked by ops').waitFor();
+    expect(await page.locator('.facts .badge').textContent()).toBe('RUNNING'); // an ended batch keeps its status
+    expect(await page.locator('section', { hasText: 'Instances' }).locator('tbody tr td:last-child').allTextContents()).toEqual(['released', 'released', 'released']);
+    expect(await page.locator('svg.chart g.row.s-Released').count()).toBe(3);
+    const ids = stored.instances.map((i: { instanceId: string }) => i.instanceId);
+    expect(stack.ecsControl!.instances().filter((i) => ids.includes(i.instanceId)).map((i) => i.fate)).toEqual(['deleted', 'deleted', 'deleted']);
   });
 
   it('cancels a batch with release after a confirmation, and shows its instances released', async () => {

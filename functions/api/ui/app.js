@@ -98,6 +98,7 @@ async function api(path, { method = 'GET', body } = {}) {
   if (!res.ok) {
     const e = new Error((data && data.error && data.error.message) || `the API answered ${res.status}`);
     e.status = res.status;
+    e.fields = (data && data.error && data.error.details && data.error.details.fields) || [];
     throw e;
   }
   return data;
@@ -291,7 +292,7 @@ function batchScreen(id) {
         if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
         if (first) main.focus();
         first = false;
-        const owed = b.cancel && b.cancel.release && !b.cancel.released;
+        const owed = (b.cancel && b.cancel.release && !b.cancel.released) || (b.release && !b.release.releasedAt);
         if (!IN_FLIGHT.includes(b.status) && !owed) return;
         if (owed) await pause(5000); // a release the sweeper retries: the status will not change
       }
@@ -305,12 +306,19 @@ function batchScreen(id) {
   );
 }
 
-function fate(b, i) {
-  if (i.fate) return i.fate; // shown by the API when it knows it
-  if (i.state === 'Lost') return 'lost: DescribeInstances no longer knows it';
+function fate(i) {
+  if (i.state === 'Released') return 'released';
+  if (i.state === 'Lost') return 'lost: ECS no longer knows it';
   if (i.state === 'Reclaimed') return 'spot instance reclaimed';
-  if (b.cancel && b.cancel.released) return 'released';
   return '';
+}
+
+/** Instances that may still exist in ECS (what a release would delete, an extension would move). */
+const alive = (b) => b.instances.filter((i) => i.state !== 'Lost' && i.state !== 'Released');
+
+/** The API's error, with the fields it names (a 400 says which field and why). */
+function problem(e) {
+  return e.fields && e.fields.length ? `${e.message}: ${e.fields.map((f) => f.message).join('; ')}` : e.message;
 }
 
 function batchBody(b) {
@@ -327,6 +335,7 @@ function batchBody(b) {
     ['Idempotency key', mono(b.idempotencyKey)],
     ['Callback', b.callback ? `${b.callback.state} · ${b.callback.attempts} attempt(s) · ${b.callback.origin}` : 'none'],
     ['Chat reply', b.notify ? `${b.notify.kind}: ${b.notify.state} · ${b.notify.attempts} attempt(s)` : 'none'],
+    b.release ? ['Released', b.release.releasedAt ? h('span', {}, time(b.release.releasedAt), ` · asked by ${b.release.by}`) : `asked by ${b.release.by} at ${when(b.release.requestedAt)}; the sweeper is finishing it`] : null,
     b.cancel ? ['Cancelled', h('span', {}, time(b.cancel.requestedAt), b.cancel.release ? (b.cancel.released ? ' · instances released' : ' · release pending (retried by the sweeper)') : ' · instances kept')] : null,
   ].filter(Boolean);
   return h(
@@ -344,41 +353,91 @@ function batchBody(b) {
 
 function actions(b) {
   const box = h('div', { class: 'tools' });
+  const id = encodeURIComponent(b.id);
+  const left = alive(b).length;
+  const submitting = b.status === 'SUBMITTING';
+  const wait = submitting ? 'It is still being submitted; try again in a few seconds.' : null;
   if (IN_FLIGHT.includes(b.status)) {
-    const live = b.instances.filter((i) => i.state !== 'Lost').length;
     box.append(
       h('button', {
         type: 'button',
         id: 'cancel',
         class: 'danger',
-        disabled: b.status === 'SUBMITTING',
-        title: b.status === 'SUBMITTING' ? 'It is still being submitted; cancel in a few seconds.' : null,
+        disabled: submitting,
+        title: wait,
         onclick: () => {
           const release = h('input', { type: 'checkbox', id: 'confirm-release' });
           confirmThen(
             'Cancel this batch?',
             [
               h('p', {}, 'It stops being tracked; no callback or chat reply reports it Running.'),
-              h('p', {}, h('label', { class: 'check' }, release, ` Also release (delete) its ${live} instance(s) now`)),
+              h('p', {}, h('label', { class: 'check' }, release, ` Also release (delete) its ${left} instance(s) now`)),
             ],
             'Cancel batch',
-            () => api(`/batches/${encodeURIComponent(b.id)}/cancel`, { method: 'POST', body: { release: release.checked } }),
+            () => api(`/batches/${id}/cancel`, { method: 'POST', body: { release: release.checked } }),
           );
         },
       }, 'Cancel…'),
+    );
+  }
+  const releasing = (b.release && !b.release.releasedAt) || (b.cancel && b.cancel.release && !b.cancel.released);
+  if (!IN_FLIGHT.includes(b.status) && left > 0 && !releasing) {
+    box.append(
+      h('button', {
+        type: 'button',
+        id: 'release',
+        class: 'danger',
+        onclick: () =>
+          confirmThen(
+            `Release ${left} instance(s)?`,
+            [h('p', {}, 'ECS deletes them now. This cannot be undone; the batch keeps its status and records each instance as Released.')],
+            'Release instances',
+            () => api(`/batches/${id}/release`, { method: 'POST' }),
+          ),
+      }, 'Release…'),
+    );
+  }
+  if (left > 0 && !releasing) {
+    box.append(
+      h('button', {
+        type: 'button',
+        id: 'extend',
+        disabled: submitting,
+        title: wait,
+        onclick: () => {
+          const after = h(
+            'select',
+            { id: 'extend-after' },
+            [['PT1H', '1 hour'], ['PT4H', '4 hours'], ['PT9H', '9 hours'], ['P1D', '1 day'], ['P3D', '3 days'], ['P7D', '1 week']].map(([v, t]) => h('option', { value: v }, `${t} from now`)),
+          );
+          const at = h('input', { type: 'datetime-local', id: 'extend-at' });
+          confirmThen(
+            'Change the automatic release time?',
+            [
+              h('p', {}, `ECS releases the ${left} instance(s) by itself at this time (30 minutes to 3 years ahead). Now: `, b.releaseAt ? when(b.releaseAt) : 'none', '.'),
+              h('p', { class: 'field' }, h('label', { for: 'extend-after' }, 'Release'), after),
+              h('p', { class: 'field' }, h('label', { for: 'extend-at' }, 'or at (your local time)'), at),
+            ],
+            'Set release time',
+            () => api(`/batches/${id}/release-at`, { method: 'POST', body: at.value ? { releaseAt: new Date(at.value).toISOString() } : { releaseAfter: after.value } }),
+            { danger: false },
+          );
+        },
+      }, b.releaseAt ? 'Extend…' : 'Set auto-release…'),
     );
   }
   return box;
 }
 
 /** A real dialog (focus moves into it, Escape closes it); the action runs only on the explicit button. */
-function confirmThen(title, body, verb, action) {
+function confirmThen(title, body, verb, action, { danger = true } = {}) {
   const dialog = document.getElementById('confirm');
   const yes = document.getElementById('confirm-yes');
   const no = document.getElementById('confirm-no');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-body').replaceChildren(...body);
   yes.textContent = verb;
+  yes.className = danger ? 'danger' : 'primary';
   const opener = document.activeElement;
   const done = () => {
     yes.onclick = null;
@@ -402,7 +461,7 @@ function confirmThen(title, body, verb, action) {
         done();
         return signIn(e.message);
       }
-      document.getElementById('confirm-body').append(h('p', { class: 'error', role: 'alert' }, e.message));
+      document.getElementById('confirm-body').append(h('p', { class: 'error', role: 'alert' }, problem(e)));
     } finally {
       yes.disabled = false;
     }
@@ -439,7 +498,7 @@ function instancesTable(b) {
       mono(i.privateIp),
       mono(i.publicIp),
       i.runningAt ? duration(ms(i.runningAt) - t0) : '—',
-      fate(b, i) || '—',
+      fate(i) || '—',
     ]),
   );
 }
@@ -507,7 +566,7 @@ function chart(b, failed, width) {
     const started = ms(i.startedAt);
     const end = endOf(i);
     const gone = i.state === 'Lost' || i.state === 'Reclaimed';
-    const released = !gone && !i.runningAt && i.endedAt;
+    const released = i.state === 'Released' && !i.runningAt && i.endedAt;
     const label = `${i.instanceId}: ${i.state}${i.runningAt ? `, Running after ${duration(ms(i.runningAt) - t0)}` : ''}${gone ? `, ${i.state.toLowerCase()} after ${duration(end - t0)}` : ''}${released ? `, released after ${duration(end - t0)}` : ''}`;
     const g = svg('g', { class: `row s-${i.state}${released ? ' released' : ''}`, 'data-instance': i.instanceId }, svg('title', {}, label));
     if (!many) g.append(svg('text', { x: narrow ? 0 : 0, y: narrow ? y - 3 : y + barH - 2, class: 'label' }, narrow ? `${i.instanceId} · ${i.zoneId || ''}` : i.instanceId));
@@ -563,6 +622,7 @@ function legend() {
     item('s-Stopped', 'Stopped / Stopping'),
     item('s-Lost', 'Lost (✕)'),
     item('s-Reclaimed', 'Reclaimed (✕)'),
+    item('s-Released', 'Released'),
     h('li', {}, h('span', { class: 'swatch wait', 'aria-hidden': 'true' }), 'before RunInstances answered'),
     h('li', {}, h('span', { class: 'swatch tick', 'aria-hidden': 'true' }), 'seen Starting'),
     h('li', {}, h('span', { class: 'swatch end', 'aria-hidden': 'true' }), 'released before Running'),
