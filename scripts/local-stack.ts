@@ -28,6 +28,11 @@ export interface LocalStackOptions {
   tablestoreEndpoint?: string;
   /** Where function logs go (default: dropped). */
   log?: (line: string) => void;
+  /**
+   * Build the functions into `<buildRoot>/dist/` and run them from there, instead of the repository's
+   * `dist/`: for tests that run beside others which rebuild `dist/` while this stack is serving.
+   */
+  buildRoot?: string;
 }
 
 export interface LocalStack {
@@ -76,7 +81,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     const prefix = o.env?.TABLE_PREFIX ?? 'ecsbatch_';
     await setupTables(new Tablestore(LOCAL_CREDENTIALS, { endpoint: tablestoreEndpoint, instanceName: 'local' }), tableNames(prefix));
-    await buildFunctions();
+    await buildFunctions(o.buildRoot ? { outdir: join(o.buildRoot, 'dist') } : undefined);
 
     const apiPort = await freePort();
     const env: Record<string, string> = {
@@ -97,6 +102,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     };
     const fc = await startLocalFc({
       sYamlPath: join(ROOT, 's.yaml'),
+      codeRoot: o.buildRoot,
       httpPort: o.port,
       apiPort,
       env,

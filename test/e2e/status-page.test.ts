@@ -40,6 +40,7 @@ const row = (page: Page, id: string) => page.locator('table.batches tbody tr', {
 describe('the status page in a real browser', () => {
   let stack: LocalStack;
   let userDir: string;
+  let buildRoot: string;
   let ctx: BrowserContext;
   let page: Page;
   const requests: string[] = [];
@@ -47,7 +48,9 @@ describe('the status page in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { API_TOKENS: JSON.stringify(TOKENS) } });
+    // Its own build: the other end-to-end tests rebuild dist/ while this one runs.
+    buildRoot = mkdtempSync(join(tmpdir(), 'ecs-batch-page-build-'));
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { API_TOKENS: JSON.stringify(TOKENS) }, buildRoot });
     userDir = mkdtempSync(join(tmpdir(), 'ecs-batch-chromium-'));
     ctx = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
     ctx.on('request', (r) => requests.push(r.url()));
@@ -62,6 +65,7 @@ describe('the status page in a real browser', () => {
     await ctx?.close();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
     await stack?.close();
+    if (buildRoot) rmSync(buildRoot, { recursive: true, force: true });
   });
 
   it('serves the page with a strict Content-Security-Policy and asks for a token', async () => {
