@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handle, type AppDeps } from '../../functions/api/app';
+import { handle } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import type { HttpRequest } from '../../functions/api/http';
 
 const UI = join(__dirname, '../../functions/api/ui');
