@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { resolveCredentials } from '../cloud/credentials';
 import { cloudDeps } from '../cloud/deps';
 import { CloudEnvSchema, loadProfiles, parseEnv } from '../cloud/env';
@@ -11,16 +10,7 @@ import { systemClock } from '../core/time';
 import { parseSweeperEvent } from './payload';
 import { submitScheduled } from './schedule';
 import { sweep, watch, type SweepDeps } from './sweep';
-
-const SweeperEnvSchema = z.object({
-  CALLBACK_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  SWEEP_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
-  SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  /** Seconds kept free at the end of an invocation so no batch is left half-updated. */
-  SWEEP_SAFETY_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
-  /** Instances one schedule (timer trigger) may start in any 24 hours. */
-  SCHEDULE_DAILY_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1000),
-});
+import { SweeperEnvSchema } from './config';
 
 // Cold start: configuration is read and checked once; a bad value stops the function here, by name.
 const cloudEnv = parseEnv(CloudEnvSchema, process.env);
