@@ -16,6 +16,7 @@ import { isPagePath, servePage } from './page';
 import { cancelBatch } from '../core/cancel';
 import { handleChat, isChatPath } from './chatops';
 import type { AppDeps } from './deps';
+import { deepHealthRoute } from './deep-health';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_WAIT_SECONDS = 25;
@@ -40,6 +41,7 @@ async function route(deps: AppDeps, req: HttpRequest): Promise<HttpResponse> {
   const allow = (methods: string[]) => {
     if (!methods.includes(req.method)) throw new HttpError(405, 'method_not_allowed', `use ${methods.join(' or ')} on ${req.path}`, null, { allow: methods.join(', ') });
   };
+  if (req.path === '/healthz' && req.query.deep !== undefined) return deepHealthRoute(deps, req);
   if (req.path === '/healthz') {
     allow(['GET']);
     return json(200, { ok: true });

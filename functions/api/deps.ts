@@ -3,6 +3,7 @@ import type { IntakeDeps } from '../core/intake';
 import type { Invoker, Poster } from '../core/ports';
 import type { Sleep } from '../core/time';
 import type { TokenScope } from './auth';
+import type { DeepHealthTarget } from './deep-health';
 
 /** Everything the HTTP function's routes use: one dependencies object, built per invocation in index.ts. */
 export interface AppDeps extends IntakeDeps {
@@ -19,4 +20,6 @@ export interface AppDeps extends IntakeDeps {
   chatAckMs?: number;
   /** The status page's files (`ui/` in the code folder); unset = `GET /` answers 404. */
   pageDir?: string;
+  /** What `GET /healthz?deep=1` checks (./deep-health.ts); unset = that check answers 404. */
+  deepHealth?: DeepHealthTarget;
 }

@@ -51,6 +51,7 @@ export async function handler(event: unknown, context: FcContext) {
       chatops: config.chatops,
       post,
       pageDir: join(__dirname, 'ui'),
+      deepHealth: { region, tablestoreInstance: config.cloud.TABLESTORE_INSTANCE },
     },
     req,
   );

@@ -131,7 +131,13 @@ function build() {
           responses: { '200': { description: 'the batch, plus failed: [{instanceId, code}] for instances ECS refused' }, ...errors },
         },
       },
-      '/healthz': { get: { security: [], responses: { '200': { description: 'alive' } } } },
+      '/healthz': {
+        get: {
+          description: 'Alive, without a token. With deep=1 (token required): read-only calls with the function role to Tablestore and ECS, each failure with its fix.',
+          parameters: [{ name: 'deep', in: 'query', required: false, schema: { type: 'string', enum: ['1'] } }],
+          responses: { '200': { description: 'alive (deep: every check passed)' }, '401': { description: 'deep=1 without a valid token' }, '503': { description: 'deep: a check failed; see checks[].problem and .fix' } },
+        },
+      },
     },
   };
 }
