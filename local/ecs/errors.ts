@@ -23,6 +23,8 @@ const CATALOG = {
   InvalidPeriod: [400, 'The specified period is not valid.'],
   IdempotentParameterMismatch: [400, 'The request uses the same client token as a previous, but non-identical request.'],
   DryRunOperation: [400, 'Request validation has been passed with DryRun flag set.'],
+  // StartInstances' own dry-run answer (doc-detail/155374), instead of DryRunOperation.
+  'DRYRUN.SUCCESS': [400, 'This request is a dryrun request with successful result.'],
   'InvalidAutoReleaseTime.Malformed': [400, 'The specified AutoReleaseTime is not valid.'],
   ChargeTypeViolation: [403, 'The operation is not permitted due to charge type of the instance.'],
   NoSuchResource: [404, 'The specified resource is not found.'],
@@ -43,9 +45,13 @@ const CATALOG = {
   'InvalidZoneId.NotFound': [404, 'The specified zone does not exist.'],
   'InvalidRegionId.NotFound': [404, 'The specified RegionId does not exist.'],
   'InvalidInstanceId.NotFound': [404, 'The specified InstanceId does not exist.'],
+  // DeleteInstances names its missing ids with the plural code.
+  'InvalidInstanceIds.NotFound': [404, 'The specified InstanceIds does not exist.'],
   'OperationDenied.NoStock': [403, 'The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.'],
   'QuotaExceed.ElasticQuota': [403, 'The instance quota of the account is exceeded.'],
   IncorrectInstanceStatus: [403, 'The current status of the resource does not support this operation.'],
+  // DeleteInstance(s) with Force on an instance that is still being created.
+  'IncorrectInstanceStatus.Initializing': [403, 'The instance is being initialized. Please try again later.'],
   AllocatedAlready: [403, 'There is an IpAddress allocated already for the specified instance.'],
   // The real service refuses an allocation without bandwidth; the exact code is undocumented.
   'OperationDenied.NoBandwidth': [403, 'The instance has no public bandwidth (InternetMaxBandwidthOut is 0).'],

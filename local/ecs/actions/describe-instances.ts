@@ -34,7 +34,7 @@ export const describeInstances: EcsAction = {
       (!instanceName || inst.instanceName === instanceName) &&
       tagFilters.every((f) => inst.tags.some((t) => t.key === f.key && (f.value === undefined || t.value === f.value)));
 
-    const page = pageOf(p, [...ctx.state.instances.values()], matches, { defaultSize: 10, maxSize: 100 });
+    const page = pageOf(p, [...ctx.state.instances.values()], matches, { defaultSize: 10, maxSize: 100, clampMaxResults: { min: 10, max: 100 } });
     return { ...page.meta, Instances: { Instance: page.items.map((i) => render(i, ctx.now, ctx.world)) } };
   },
 };

@@ -6,10 +6,14 @@ import { ecsError } from '../errors';
  * NextToken/MaxResults continues after the last instance returned, by creation order, so that new
  * or released instances between two calls neither repeat nor skip one.
  */
-export function pageOf<T>(p: Params, all: T[], matches: (item: T) => boolean, limits: { defaultSize: number; maxSize: number }) {
+export function pageOf<T>(p: Params, all: T[], matches: (item: T) => boolean, limits: { defaultSize: number; maxSize: number; clampMaxResults?: { min: number; max: number } }) {
   const tokenMode = p.has('NextToken') || p.has('MaxResults');
   if (tokenMode) {
-    const maxResults = p.int('MaxResults', { min: 1, max: limits.maxSize }, limits.defaultSize);
+    const clamp = limits.clampMaxResults;
+    // DescribeInstances clamps MaxResults into 10..100 rather than refusing it (its API reference).
+    const maxResults = clamp
+      ? Math.min(clamp.max, Math.max(clamp.min, p.int('MaxResults', { min: -(2 ** 31), max: 2 ** 31 - 1 }, limits.defaultSize)))
+      : p.int('MaxResults', { min: 1, max: limits.maxSize }, limits.defaultSize);
     const after = decodeToken(p.str('NextToken'));
     const indexed = all.map((item, index) => ({ item, index })).filter(({ item, index }) => index > after && matches(item));
     const total = all.filter(matches).length;

@@ -30,8 +30,10 @@ export const startInstances: EcsAction = {
       }
     });
     const firstError = checks.find((c) => c.error)?.error;
+    // A dry run answers DRYRUN.SUCCESS when it passes; with SuccessFirst it answers only that (docs).
+    if (dryRun && mode === 'SuccessFirst') throw ecsError('DRYRUN.SUCCESS');
     if (mode === 'AllTogether' && firstError) throw firstError;
-    if (dryRun) throw ecsError('DryRunOperation');
+    if (dryRun) throw ecsError('DRYRUN.SUCCESS');
 
     const responses = checks.map(({ instanceId, inst, error }) => {
       const previous = inst ? statusOf(inst, ctx.now) : '';

@@ -41,7 +41,10 @@ export function stop(ctx: ActionContext, inst: InstanceRecord): void {
 /** Release needs Stopped; Force releases a running one too, but nothing still being created. */
 export function checkDeletable(ctx: ActionContext, inst: InstanceRecord, force: boolean): void {
   const status = statusOf(inst, ctx.now);
-  if (force ? status === 'Pending' : status !== 'Stopped') refuse(inst, status, force ? 'past Pending' : 'Stopped (or use Force)');
+  if (force && status === 'Pending') {
+    throw ecsError('IncorrectInstanceStatus.Initializing', `${inst.instanceId} is still being initialized (Pending); try again later.`);
+  }
+  if (!force && status !== 'Stopped') refuse(inst, status, 'Stopped (or use Force)');
 }
 
 export function remove(ctx: ActionContext, inst: InstanceRecord, force: boolean): void {

@@ -35,6 +35,11 @@ describe('DescribeInstances', () => {
     expect(seen).toEqual(ids);
   });
 
+  it('clamps MaxResults to 10..100 instead of refusing it', async () => {
+    expect((await describeInstances({ maxResults: 3 })).instances?.instance).toHaveLength(10);
+    expect((await describeInstances({ maxResults: 500 })).instances?.instance).toHaveLength(100);
+  });
+
   it('looks up by InstanceIds (a JSON array, at most 100)', async () => {
     const page = await describeInstances({ instanceIds: JSON.stringify([ids[3], ids[110], 'i-bp000000000000000000']), pageSize: 100 });
     expect(page.instances?.instance?.map((i) => i.instanceId)).toEqual([ids[3], ids[110]]);

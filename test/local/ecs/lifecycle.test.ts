@@ -80,6 +80,19 @@ describe('StartInstances', () => {
     ]);
   });
 
+  // StartInstances docs (doc-detail/155374): a passing dry run answers DRYRUN.SUCCESS; with SuccessFirst
+  // only DRYRUN.SUCCESS, whatever the instances' states.
+  it('answers DRYRUN.SUCCESS to a dry run that passes, and to every SuccessFirst dry run', async () => {
+    const stopped = await createInstance();
+    const running = await runUntilRunning();
+    const dry = (ids: string[], batchOptimization?: string) =>
+      h.ecs.startInstances(new $Ecs.StartInstancesRequest({ regionId: REGION, instanceId: ids, batchOptimization, dryRun: true }));
+    expect(await failureOf(dry([stopped]))).toMatchObject({ code: 'DRYRUN.SUCCESS', statusCode: 400 });
+    expect(await failureOf(dry([stopped, running]))).toMatchObject({ code: 'IncorrectInstanceStatus' });
+    expect(await failureOf(dry([stopped, running], 'SuccessFirst'))).toMatchObject({ code: 'DRYRUN.SUCCESS' });
+    expect(await statusOf(h.ecs, stopped)).toBe('Stopped');
+  });
+
   it('starts those it can and reports each one with SuccessFirst', async () => {
     const stopped = await createInstance();
     const running = await runUntilRunning();
@@ -107,6 +120,24 @@ describe('DeleteInstance and DeleteInstances', () => {
     expect(await failureOf(h.ecs.deleteInstance(new $Ecs.DeleteInstanceRequest({ instanceId: id })))).toMatchObject({ code: 'IncorrectInstanceStatus', statusCode: 403 });
     await h.ecs.deleteInstance(new $Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
     expect(await statusOf(h.ecs, id)).toBeUndefined();
+  });
+
+  // DeleteInstance(s) docs: an instance still initialising cannot be released, even with Force.
+  it('refuses to force-delete an instance still initialising with IncorrectInstanceStatus.Initializing', async () => {
+    const [id] = await run(h.ecs);
+    const one = h.ecs.deleteInstance(new $Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+    expect(await failureOf(one)).toMatchObject({ code: 'IncorrectInstanceStatus.Initializing', statusCode: 403 });
+    const many = h.ecs.deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: [id], force: true }));
+    expect(await failureOf(many)).toMatchObject({ code: 'IncorrectInstanceStatus.Initializing', statusCode: 403 });
+    expect(await statusOf(h.ecs, id)).toBe('Pending');
+  });
+
+  // DeleteInstances names its missing ids in the plural code; DeleteInstance keeps the singular.
+  it('answers InvalidInstanceIds.NotFound when DeleteInstances names an unknown instance', async () => {
+    const id = await createInstance();
+    const del = h.ecs.deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: [id, 'i-bp000000000000000000'] }));
+    expect(await failureOf(del)).toMatchObject({ code: 'InvalidInstanceIds.NotFound', statusCode: 404 });
+    expect(await statusOf(h.ecs, id)).toBe('Stopped');
   });
 
   it('releases a batch all or nothing', async () => {
