@@ -35,7 +35,8 @@ export function fcInvoker(credentials: Credentials, where: { endpoint: string; p
       await c.invokeFunctionWithOptions(
         functionName,
         new $FC.InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(payload))]) }),
-        // The task id makes FC drop a duplicate of the same async invocation.
+        // The task id names the invocation; FC drops a repeat only for a function in async-task mode
+        // (asyncInvokeConfig.asyncTask). Without it a repeated watch runs, and its named lease makes it exit.
         new $FC.InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: taskId }),
         new $dara.RuntimeOptions({}),
       );

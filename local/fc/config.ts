@@ -58,6 +58,8 @@ export interface FunctionSpec {
   timers: TimerTriggerSpec[];
   eventbridge: EventBridgeTriggerSpec[];
   maxAsyncRetryAttempts: number;
+  /** `asyncInvokeConfig.asyncTask`: async-task mode, the only mode in which FC de-duplicates x-fc-async-task-id. */
+  asyncTask: boolean;
   /** Concurrent requests one instance takes (FC `instanceConcurrency`, default 1). */
   instanceConcurrency: number;
   /** `instanceLifecycleConfig.initializer`: run once per instance before its first invocation. */
@@ -126,7 +128,10 @@ const propsSchema = z.object({
   instanceConcurrency: z.number().int().min(1).max(200).default(1),
   environmentVariables: z.record(z.string(), scalar).default({}),
   triggers: z.array(trigger).default([]),
-  asyncInvokeConfig: z.object({ maxAsyncRetryAttempts: z.number().int().min(0).max(8).default(3) }).loose().optional(),
+  asyncInvokeConfig: z
+    .object({ maxAsyncRetryAttempts: z.number().int().min(0).max(8).default(3), asyncTask: z.boolean().default(false) })
+    .loose()
+    .optional(),
   instanceLifecycleConfig: z.object({
     initializer: z.object({ handler: z.string(), timeout: z.number().int().min(1).max(600).default(3) }).loose().optional(),
   }).loose().optional(),
@@ -226,6 +231,7 @@ export function fromRendered(raw: unknown, baseDir: string, options: Pick<LoadOp
       timers,
       eventbridge,
       maxAsyncRetryAttempts: p.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
+      asyncTask: p.asyncInvokeConfig?.asyncTask ?? false,
       instanceConcurrency: p.instanceConcurrency,
       initializer: init ? { handler: init.handler, timeoutSeconds: init.timeout } : undefined,
     });

@@ -219,7 +219,8 @@ export async function startLocalFc(options: LocalFcOptions): Promise<LocalFc> {
   const taskIds = new Map<string, number>();
   const taskWindowMs = (options.asyncTaskIdWindowSeconds ?? 86_400) * 1000;
   function claimTaskId(fn: FunctionSpec, taskId: string | undefined): boolean {
-    if (taskId === undefined) return true;
+    // Only a function in async-task mode remembers task ids; any other runs every invocation.
+    if (taskId === undefined || !fn.asyncTask) return true;
     const now = clock.now();
     for (const [id, at] of taskIds) if (now - at > taskWindowMs) taskIds.delete(id);
     const key = `${fn.functionName}/${taskId}`;

@@ -44,7 +44,7 @@ describe('the InvokeFunction API with the real @alicloud/fc20230330 client', () 
     expect(fc.stats['fixture-worker'].invocations.async).toBe(1);
   });
 
-  it('runs an async task id once: a repeat is refused with 409', async () => {
+  it('runs an async task id once when the function has async-task mode on: a repeat is refused with 409', async () => {
     const file = recordFile();
     const headers = { xFcInvocationType: 'Async' as const, xFcAsyncTaskId: 'watch-batch-42' };
     const first = await invoke({ action: 'echo', recordTo: file }, headers);
@@ -55,6 +55,19 @@ describe('the InvokeFunction API with the real @alicloud/fc20230330 client', () 
     await fc.idle();
     expect(runs(file)).toHaveLength(1);
     expect(fc.stats['fixture-worker'].deduplicated).toBe(1);
+  });
+
+  // FC de-duplicates by x-fc-async-task-id only for a function with async tasks enabled
+  // (asyncInvokeConfig.asyncTask); any other function runs each invocation.
+  it('runs every repeat of a task id when the function has no async-task mode', async () => {
+    const headers = { xFcInvocationType: 'Async' as const, xFcAsyncTaskId: 'watch-batch-43' };
+    const echo = (n: number) => invokeWithSdk(fcClient(fc.apiEndpoint), 'fixture-echo', JSON.stringify({ n }), headers);
+    const before = fc.stats['fixture-echo'].invocations.async;
+    expect((await echo(1)).statusCode).toBe(202);
+    expect((await echo(2)).statusCode).toBe(202);
+    await fc.idle();
+    expect(fc.stats['fixture-echo'].invocations.async - before).toBe(2);
+    expect(fc.stats['fixture-echo'].deduplicated).toBe(0);
   });
 
   it('retries a failing async invocation up to maxAsyncRetryAttempts with the same request id', async () => {
