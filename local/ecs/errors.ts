@@ -12,6 +12,10 @@ const CATALOG = {
   'InvalidSecurityToken.Mismatch': [400, 'The security token does not match the AccessKey.'],
   SignatureDoesNotMatch: [400, 'Specified signature is not matched with our calculation.'],
   'InvalidTimeStamp.Expired': [400, 'Specified time stamp or date value is expired.'],
+  // RPC signature version 1.0 (query or form parameters, HMAC-SHA1)
+  'InvalidTimeStamp.Format': [400, 'Specified time stamp or date value is not well formatted.'],
+  SignatureNonceUsed: [400, 'Specified signature nonce was used already.'],
+  IncompleteSignature: [400, 'The request signature does not conform to Aliyun standards.'],
   'Throttling.User': [400, 'Request was denied due to user flow control.'],
   InternalError: [500, 'The request processing has failed due to some unknown error.'],
   ServiceUnavailable: [503, 'The request has failed due to a temporary failure of the server.'],

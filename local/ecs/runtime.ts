@@ -10,6 +10,7 @@ import { timingsFor, type LifecycleTimings } from './store/lifecycle';
 import { loadSnapshot, saveSnapshot } from './store/persist';
 import { EcsState } from './store/state';
 import type { World } from './world';
+import { NonceLog } from '../common/rpc-v1';
 
 /** Everything one emulator holds: world, state, clock, faults, counters. Shared by the server and the control API. */
 export class EcsRuntime {
@@ -28,6 +29,8 @@ export class EcsRuntime {
    * skews the gateway's own view, to provoke InvalidTimeStamp.Expired on purpose.
    */
   gatewaySkewMs = 0;
+  /** SignatureNonce values of RPC v1 calls within the freshness window (a repeat is a replay). */
+  readonly nonces = new NonceLog();
   private readonly dataDir: string | undefined;
 
   constructor(
