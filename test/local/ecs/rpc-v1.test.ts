@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { $Ecs, IMAGE, REGION, startHarness, type Harness } from './harness';
 
 /**
@@ -87,6 +88,25 @@ describe('ECS emulator: RPC signature version 1.0 (HMAC-SHA1)', () => {
     const res = await fetch(`${h.emulator.url}/?${new URLSearchParams(signed)}`);
     expect(res.status).toBe(400);
     expect(h.emulator.control.instances().length).toBe(2); // only the nonce-1 call created anything
+  });
+
+  it('refuses any parameter changed, added or dropped after signing, and creates nothing (fuzzed)', async () => {
+    const text = fc.string({ minLength: 1, maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.record({ set: fc.constantFrom('Amount', 'ImageId', 'Action', 'RegionId', 'Timestamp', 'Extra'), to: text }), fc.record({ drop: fc.constantFrom('Amount', 'Version', 'SignatureNonce', 'AccessKeyId') })), async (change) => {
+        const params = run();
+        const signed: Record<string, string> = { ...params, Signature: sign('GET', params, 'local-secret') };
+        if ('set' in change) {
+          if (signed[change.set] === change.to) return;
+          signed[change.set] = change.to;
+        } else delete signed[change.drop];
+        const res = await fetch(`${h.emulator.url}/?${new URLSearchParams(signed)}`);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 60, seed: 4 },
+    );
+    expect(h.emulator.control.instances()).toHaveLength(0);
   });
 
   it('is what the Node SDK sends with signatureAlgorithm v2 (its RPC v1 signer)', async () => {
