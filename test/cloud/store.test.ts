@@ -1,4 +1,5 @@
-import { startStack, type Stack } from '../support/stack';
+import { condition, long, Tablestore } from '../../functions/cloud/tablestore';
+import { CREDS, startStack, type Stack } from '../support/stack';
 import { nextLook } from '../../functions/core/reconcile';
 import { planBatch } from '../../functions/core/plan';
 import type { Batch } from '../../functions/core/batch';
@@ -132,5 +133,29 @@ describe('listing when BatchGetRow fails single rows (HTTP 200, per-row errors)'
     await make(3);
     s.tsEmu.control.addFault({ kind: 'rowError', operation: 'BatchGetRow', table: s.tables.batches, skip: 1, probability: 1 });
     await expect(s.store.listBatches('alice', { limit: 10 })).rejects.toMatchObject({ name: 'StoreError', kind: 'unavailable' });
+  });
+});
+
+describe('stored batch documents', () => {
+  const putDoc = (id: string, doc: string) =>
+    new Tablestore(CREDS, { endpoint: s.tsEmu.url, instanceName: 'local' }).call('putRow', {
+      tableName: s.tables.batches,
+      condition: condition('IGNORE'),
+      primaryKey: [{ id }],
+      attributeColumns: [{ version: long(1) }, { doc }],
+    });
+
+  it('are checked when read: a document that does not hold a batch is a corrupt row, not a batch', async () => {
+    const good = makeBatch('b-00000000000000000000000a', 1_000);
+    const { version: _v, ...doc } = good;
+    await putDoc(good.id, JSON.stringify(doc));
+    expect(await s.store.getBatch(good.id)).toMatchObject({ id: good.id, version: 1, status: 'SUBMITTING' });
+
+    const { chunks: _c, ...noChunks } = doc;
+    await putDoc('b-00000000000000000000000b', JSON.stringify({ ...noChunks, id: 'b-00000000000000000000000b' }));
+    await expect(s.store.getBatch('b-00000000000000000000000b')).rejects.toMatchObject({ name: 'StoreError', code: 'CorruptRow', message: expect.stringContaining('chunks') });
+
+    await putDoc('b-00000000000000000000000c', '{not json');
+    await expect(s.store.getBatch('b-00000000000000000000000c')).rejects.toMatchObject({ name: 'StoreError', code: 'CorruptRow' });
   });
 });
