@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { runChat, type ChatOptions } from '../../scripts/chat';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
+import { ownBuildRoot } from '../support/build-root';
 
 /**
  * `npm run chat` against the app as `npm start` runs it: the client signs each request as the platform
@@ -19,12 +20,14 @@ const freePort = () =>
     });
   });
 
+const buildRoot = ownBuildRoot();
+
 describe('npm run chat against the local stack', () => {
   let stack: LocalStack;
   let feishuBot: string;
   beforeAll(async () => {
     feishuBot = `http://127.0.0.1:${await freePort()}/feishu-bot`;
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { FEISHU_BOT_WEBHOOK: feishuBot } });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { FEISHU_BOT_WEBHOOK: feishuBot }, buildRoot });
   }, 60_000);
   afterAll(() => stack?.close());
 

@@ -1,10 +1,12 @@
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
+import { ownBuildRoot } from '../support/build-root';
 
 /**
  * The app as `npm start` runs it: bundled functions under local/fc, real HTTP, real SDKs, emulators.
  * Instances boot in one second of real time here; everything else is the production path.
  */
 const TOKEN = 'e2e-token-0123456789';
+const buildRoot = ownBuildRoot();
 
 async function api(stack: LocalStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${stack.apiUrl}${path}`, {
@@ -28,7 +30,7 @@ async function waitFor(stack: LocalStack, id: string, status: string, seconds: n
 describe('the local stack (npm start)', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, buildRoot });
   }, 60_000);
   afterAll(() => stack?.close());
 
@@ -60,7 +62,7 @@ describe('the local stack (npm start)', () => {
 describe('the local stack without the fast path', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { SWEEPER_FUNCTION: 'none' } });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { SWEEPER_FUNCTION: 'none' }, buildRoot });
   }, 60_000);
   afterAll(() => stack?.close());
 

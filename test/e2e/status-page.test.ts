@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hashToken } from '../../functions/api/auth';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
+import { ownBuildRoot } from '../support/build-root';
 
 /**
  * The status page in a real browser: Debian's chromium driven by playwright-core, against the app as
@@ -35,12 +36,12 @@ async function create(stack: LocalStack, amount: number, key: string) {
 // Run in the page (the tests are compiled without the DOM's types).
 const SCROLL_WIDTH = 'document.documentElement.scrollWidth';
 const FOCUSED = "document.activeElement.id || document.activeElement.getAttribute('href') || document.activeElement.tagName";
+const buildRoot = ownBuildRoot();
 const row = (page: Page, id: string) => page.locator('table.batches tbody tr', { has: page.locator(`a[href="#/b/${id}"]`) });
 
 describe('the status page in a real browser', () => {
   let stack: LocalStack;
   let userDir: string;
-  let buildRoot: string;
   let ctx: BrowserContext;
   let page: Page;
   const requests: string[] = [];
@@ -48,8 +49,6 @@ describe('the status page in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
-    // Its own build: the other end-to-end tests rebuild dist/ while this one runs.
-    buildRoot = mkdtempSync(join(tmpdir(), 'ecs-batch-page-build-'));
     stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, timers: false, env: { API_TOKENS: JSON.stringify(TOKENS) }, buildRoot });
     userDir = mkdtempSync(join(tmpdir(), 'ecs-batch-chromium-'));
     ctx = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1440, height: 900 } });
@@ -65,7 +64,6 @@ describe('the status page in a real browser', () => {
     await ctx?.close();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
     await stack?.close();
-    if (buildRoot) rmSync(buildRoot, { recursive: true, force: true });
   });
 
   it('serves the page with a strict Content-Security-Policy and asks for a token', async () => {
