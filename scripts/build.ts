@@ -224,7 +224,8 @@ export function copyProfiles(file: string | undefined, outdir = 'dist', projectR
   });
 }
 
-export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFile = process.env.LAUNCH_PROFILES_FILE } = {}): Promise<BuiltFunction[]> {
+/** `profilesFile`: a relative LAUNCH_PROFILES_FILE to copy into each code folder (the command line passes it). */
+export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFile = undefined as string | undefined } = {}): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
   for (const name of FUNCTIONS) {
     const outfile = resolve(root, outdir, name, 'bundle.js');
@@ -287,7 +288,10 @@ export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFi
 }
 
 if (require.main === module) {
-  buildFunctions({ quiet: false }).catch((e) => {
+  // `npm run build`, also as s.yaml's pre-deploy action: LAUNCH_PROFILES_FILE from the shell or the `.env`
+  // beside s.yaml (which `s` has loaded by then anyway).
+  const { withDotEnv } = require('./dotenv') as typeof import('./dotenv');
+  buildFunctions({ quiet: false, profilesFile: withDotEnv(root).LAUNCH_PROFILES_FILE || undefined }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

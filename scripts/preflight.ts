@@ -10,6 +10,7 @@ import { CloudEnvSchema, loadProfiles, parseEnv } from '../functions/cloud/env';
 import { SweeperEnvSchema } from '../functions/sweeper/config';
 import { renderSYaml } from '../local/fc/render';
 import { FUNCTIONS } from './build';
+import { withDotEnv } from './dotenv';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -143,6 +144,9 @@ export function checkFunction(name: string, props: Props, root: string, problems
     if (name === 'api') {
       const api = loadApiConfig(coldStart, root);
       if (api.tokens.length === 0) add('API_TOKENS holds no token: nobody can call the API', 'add a token: README "Deploying" shows how to make one (sha256 of a secret)');
+      if (api.submitLeaseMs <= Number(props.timeout) * 1000) {
+        add(`SUBMIT_LEASE_SECONDS (${api.submitLeaseMs / 1000}) is not above the api timeout (${props.timeout} s): the sweeper could take over a batch the api is still submitting`, 'leave SUBMIT_LEASE_SECONDS unset (120) or set it above the timeout');
+      }
     } else {
       parseEnv(SweeperEnvSchema, coldStart);
       loadProfiles(coldStart, root);
@@ -186,7 +190,9 @@ export function checkFunction(name: string, props: Props, root: string, problems
 
 export async function preflight(options: PreflightOptions = {}): Promise<PreflightReport> {
   const root = options.root ?? ROOT;
-  const env = { ...process.env, ...options.env };
+  const inPlace = options.inPlace ?? true;
+  // What `s` will see: the shell over the `.env` beside s.yaml (read only when rendering in place).
+  const env = inPlace ? withDotEnv(root, { ...process.env, ...options.env }) : { ...process.env, ...options.env };
   const problems: Problem[] = [];
   const passed: string[] = [];
   const step = (name: string, before: number) => {
@@ -195,7 +201,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<Preflig
 
   let doc: Doc | undefined;
   try {
-    doc = (await renderSYaml(join(root, 's.yaml'), { env: options.env, inPlace: options.inPlace ?? true })) as Doc;
+    doc = (await renderSYaml(join(root, 's.yaml'), { env: options.env, inPlace })) as Doc;
     passed.push('s.yaml renders (Serverless Devs `s preview`)');
   } catch (e) {
     problems.push({ check: 's.yaml', problem: message(e), fix: 'set the variable it names in .env (copy .env.example) or the environment' });

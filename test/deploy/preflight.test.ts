@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../../functions/api/auth';
 import { buildFunctions } from '../../scripts/build';
+import { withDotEnv } from '../../scripts/dotenv';
 import { checkBuild, checkCredentials, checkFunction, ENV_LIMIT_BYTES, preflight, type Problem } from '../../scripts/preflight';
 
 // Each preflight renders s.yaml with `s` (one process): seconds on a loaded machine.
@@ -35,7 +36,7 @@ const GOOD: Record<string, string | undefined> = {
 let home: string;
 beforeAll(async () => {
   home = configuredHome();
-  await buildFunctions({ profilesFile: undefined });
+  await buildFunctions();
 }, 120_000);
 
 const run = (env: Record<string, string | undefined>, options: { home?: string; root?: string } = {}) =>
@@ -63,6 +64,17 @@ describe('npm run preflight', () => {
     expect(text((await run({ API_TOKENS: 'secret-token' })).problems)).toMatch(/API_TOKENS: not valid JSON/);
     expect(text((await run({ API_TOKENS: '[{"name":"x"}]' })).problems)).toMatch(/API_TOKENS: .*sha256/);
     expect(text((await run({ API_TOKENS: '[]' })).problems)).toMatch(/API_TOKENS holds no token/);
+  });
+
+  it('keeps the api\'s hold on a new batch above its timeout', async () => {
+    expect(text((await run({ SUBMIT_LEASE_SECONDS: '30' })).problems)).toMatch(/SUBMIT_LEASE_SECONDS \(30\) is not above the api timeout \(60 s\)/);
+  });
+
+  it('reads the .env beside s.yaml under the shell, as s does', () => {
+    const dir = tmp('dotenv');
+    writeFileSync(join(dir, '.env'), 'API_TOKENS=[{"name":"ops"}]\nFC_ROLE_ARN=from-file\nEMPTY=\n');
+    expect(withDotEnv(dir, { FC_ROLE_ARN: 'from-shell', OTHER: 'x' })).toEqual({ API_TOKENS: '[{"name":"ops"}]', FC_ROLE_ARN: 'from-shell', EMPTY: '', OTHER: 'x' });
+    expect(withDotEnv(tmp('nodotenv'), { A: '1' })).toEqual({ A: '1' });
   });
 
   it('checks launch profiles with the schema the functions apply, and that the file will be uploaded', async () => {

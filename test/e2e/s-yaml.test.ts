@@ -102,7 +102,7 @@ describe('s.yaml, rendered by Serverless Devs', () => {
   });
 
   it('points every handler at an export that exists in the build', async () => {
-    await buildFunctions({ profilesFile: undefined });
+    await buildFunctions();
     const loaded = fromRendered(doc, ROOT);
     expect(loaded.functions.map((f) => f.functionName).sort()).toEqual(['ecs-batch-api', 'ecs-batch-sweeper']);
     for (const f of loaded.functions) {
