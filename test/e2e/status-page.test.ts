@@ -87,6 +87,7 @@ describe('the status page in a real browser', () => {
 
   it('signs in and sees a batch go from PENDING to RUNNING without a reload', async () => {
     stack.ecsControl!.hold({ allNew: true }); // the instances stay Pending until released below
+    stack.ecsControl!.setStock({ zoneId: 'cn-hangzhou-h', instanceType: 'ecs.g7.large', available: 0 }); // the first offering has none
     const b = await create(stack, 3, 'page-1');
     await page.getByLabel('API token').fill(ADMIN);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -110,6 +111,11 @@ describe('the status page in a real browser', () => {
     for (const i of batch.instances) expect(await page.locator(`svg.chart g.row[data-instance="${i.instanceId}"] rect.bar`).count()).toBe(1);
     expect(await page.locator('section', { hasText: 'Instances' }).locator('tbody tr').count()).toBe(3);
     expect(await page.getByText(batch.chunks[0].clientToken).count()).toBe(1);
+    expect(batch.chunks[0].clientToken).toMatch(/-a1$/); // the second attempt, on the next offering
+    const noStock = page.locator('section', { hasText: 'Offerings without capacity' }).locator('tbody tr');
+    expect(await noStock.count()).toBe(1);
+    expect(await noStock.textContent()).toContain('cn-hangzhou-h');
+    expect(await noStock.textContent()).toContain('OperationDenied.NoStock');
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'status-page-batch.png'), fullPage: true });
   });
 
