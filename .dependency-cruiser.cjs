@@ -32,10 +32,17 @@ module.exports = {
       to: { path: '^local/' },
     },
     {
+      name: 'cli-is-an-http-client',
+      comment: 'The ecs-batch CLI talks to the API over HTTP only, with no app code or SDK (bin.js only registers tsx to run it).',
+      severity: 'error',
+      from: { path: '^cli/', pathNot: '^cli/bin\\.js$' },
+      to: { path: '^(functions|local|scripts)/|node_modules/' },
+    },
+    {
       name: 'no-cycles',
       comment: 'Import cycles make load order matter and hide which module owns an idea.',
       severity: 'error',
-      from: { path: '^(functions|local|scripts)/' },
+      from: { path: '^(functions|local|scripts|cli)/' },
       to: { circular: true },
     },
   ],

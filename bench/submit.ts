@@ -1,4 +1,5 @@
-import { LOCAL_CREDENTIALS, newToken, startLocalStack } from '../scripts/local-stack';
+import { LOCAL_CREDENTIALS, startLocalStack } from '../scripts/local-stack';
+import { newToken } from '../scripts/local-token';
 import { ecsAdapter } from '../functions/cloud/ecs';
 import { condition, long, TS, Tablestore } from '../functions/cloud/tablestore';
 import { clientToken } from '../functions/core/batch';

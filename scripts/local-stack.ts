@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startEcsEmulator } from '../local/ecs';
 import { startLocalFc, type LocalFc } from '../local/fc';
 import { startTablestoreEmulator } from '../local/tablestore';
-import { hashToken } from '../functions/api/auth';
 import { setupTables, tableNames } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
 import { buildFunctions } from './build';
 import { localChatEnv } from './chat';
+import { localApiTokens } from './local-token';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', accessKeySecret: 'local-secret' };
 const ROOT = resolve(__dirname, '..');
@@ -18,7 +17,10 @@ export interface LocalStackOptions {
   port: number;
   /** Keep emulator state under this folder; undefined = in memory. */
   dataDir?: string;
+  /** The admin token (README: whoever runs the stack owns it). */
   token: string;
+  /** More tokens, as FC's API_TOKENS (JSON), served beside the admin token. */
+  apiTokens?: string;
   /** Extra environment for the functions (overrides). */
   env?: Record<string, string>;
   bootSeconds?: number;
@@ -92,7 +94,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       FUNCTION_COMPUTE_ENDPOINT: `127.0.0.1:${apiPort}`,
       // s.yaml requires a role; locally no one checks it (the functions get LOCAL_CREDENTIALS).
       FC_ROLE_ARN: 'acs:ram::1234567890123456:role/ecs-batch-local',
-      API_TOKENS: JSON.stringify([{ name: 'local', sha256: hashToken(o.token), profiles: '*', maxPerRequest: 1000, dailyLimit: 100_000, rawSpec: true }]),
+      API_TOKENS: JSON.stringify(localApiTokens(o.token, o.apiTokens)),
       LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
       CALLBACK_SIGNING_SECRET: 'local-callback-secret',
       // Chat-ops with local-only secrets, loopback reply URLs and an ACL for the local user, so that
@@ -128,5 +130,3 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     throw e;
   }
 }
-
-export const newToken = () => `local-${randomBytes(18).toString('base64url')}`;

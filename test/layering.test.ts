@@ -26,8 +26,8 @@ function cruise(cwd: string, paths: string[]): { modules: number; violations: Vi
 }
 
 describe('layering', () => {
-  it('holds for functions/, local/ and scripts/', () => {
-    const r = cruise(root, ['functions', 'local', 'scripts']);
+  it('holds for functions/, local/, scripts/ and cli/', () => {
+    const r = cruise(root, ['functions', 'local', 'scripts', 'cli']);
     expect(r.modules).toBeGreaterThan(100);
     expect(r.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
@@ -46,8 +46,9 @@ describe('layering', () => {
       file('functions/core/bad.ts', "import 'node:fs';\nimport 'tablestore';\nimport '../api/edge';\nimport '../../local/stand-in';\nexport const x = 1;\n");
       file('functions/api/edge.ts', "import '../core/bad';\nexport const y = 1;\n");
       file('local/stand-in.ts', 'export const z = 1;\n');
-      const rules = new Set(cruise(dir, ['functions', 'local']).violations.map((v) => v.rule.name));
-      expect([...rules].sort()).toEqual(['core-imports-no-edge', 'core-imports-no-sdk', 'core-reads-no-files', 'no-cycles', 'production-imports-no-stand-in']);
+      file('cli/bad.ts', "import '../functions/core/bad';\nexport const w = 1;\n");
+      const rules = new Set(cruise(dir, ['functions', 'local', 'cli']).violations.map((v) => v.rule.name));
+      expect([...rules].sort()).toEqual(['cli-is-an-http-client', 'core-imports-no-edge', 'core-imports-no-sdk', 'core-reads-no-files', 'no-cycles', 'production-imports-no-stand-in']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -38,6 +38,11 @@ export function parseTokens(text: string | undefined): TokenScope[] {
   return parsed.data;
 }
 
+/** What a bearer token may be: 8-512 printable ASCII characters, no spaces (anything else is never accepted). */
+export const TOKEN_MIN_LENGTH = 8;
+export const TOKEN_MAX_LENGTH = 512;
+export const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
@@ -50,8 +55,8 @@ export function authenticate(
   /** Injected only by the test that proves the structure: every hash compared, equal lengths, no early exit. */
   equal: (a: Buffer, b: Buffer) => boolean = timingSafeEqual,
 ): TokenScope | undefined {
-  const m = /^Bearer ([\x21-\x7e]{8,512})$/.exec(authorization?.trim() ?? '');
-  if (!m) return undefined;
+  const m = /^Bearer (\S+)$/.exec(authorization?.trim() ?? '');
+  if (!m || m[1].length < TOKEN_MIN_LENGTH || m[1].length > TOKEN_MAX_LENGTH || !TOKEN_PATTERN.test(m[1])) return undefined;
   const given = Buffer.from(hashToken(m[1]), 'hex');
   let found: TokenScope | undefined;
   for (const t of tokens) {
