@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handle, type AppDeps } from '../../functions/api/app';
+import { handle } from '../../functions/api/app';
+import type { AppDeps } from '../../functions/api/deps';
 import { run, type Io } from '../../cli/main';
 import { EXIT } from '../../cli/exit-codes';
 import { sweep } from '../../functions/sweeper/sweep';
