@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hashToken } from '../../functions/api/auth';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
+import { ownBuildRoot } from '../support/build-root';
 
 /**
  * The `ecs-batch` bin (cli/bin.js, what `npm link` installs) against the stack as `npm start` builds it:
@@ -10,6 +11,7 @@ import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
 const ROOT = join(__dirname, '..', '..');
 const ADMIN = 'e2e-admin-token-0123456789';
 const CI = 'e2e-ci-token-0123456789';
+const buildRoot = ownBuildRoot();
 
 function run(cmd: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
@@ -27,7 +29,7 @@ describe('ecs-batch against npm start', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     const ci = [{ name: 'ci', sha256: hashToken(CI), profiles: ['demo'], maxPerRequest: 10 }];
-    stack = await startLocalStack({ port: 0, token: ADMIN, apiTokens: JSON.stringify(ci), bootSeconds: 1, timers: false });
+    stack = await startLocalStack({ port: 0, token: ADMIN, apiTokens: JSON.stringify(ci), bootSeconds: 1, timers: false, buildRoot });
   }, 60_000);
   afterAll(() => stack?.close());
   const as = (token: string) => ({ ECS_BATCH_URL: stack.apiUrl, ECS_BATCH_TOKEN: token });
