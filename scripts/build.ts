@@ -7,7 +7,7 @@ import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 
 const root = join(__dirname, '..');
 export const FUNCTIONS = ['api', 'sweeper'];
@@ -135,21 +135,32 @@ const compileLines = (cached: string) => [
   `const file = join(__dirname, 'bundle.js');`,
   `const script = new Script(${JSON.stringify(WRAP_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAP_TAIL)}, { filename: file, lineOffset: -1, cachedData: ${cached} });`,
 ];
-const LOADER = [
-  `'use strict';`,
-  `// Written by scripts/build.ts (see codeCache there): runs bundle.js, the function's code, compiled with V8's`,
-  `// code cache in bundle.cache when this node's V8 accepts it, and from source (as require would) when not.`,
-  `function cache() {`,
-  `  try {`,
-  `    return require('node:fs').readFileSync(require('node:path').join(__dirname, 'bundle.cache'));`,
-  `  } catch {`,
-  `    return undefined;`,
-  `  }`,
-  `}`,
-  ...compileLines('cache()'),
-  `script.runInThisContext()(exports, require, module, file, __dirname);`,
-  '',
-].join('\n');
+/**
+ * index.js for function `name`. A rejected cache still works (compiled from source) but costs the cold start
+ * what it saved, so it says so once per instance, in the functions' log format, with both node versions.
+ */
+export const REJECTED = "code cache rejected by this node; compiled from source (build with the runtime's node release to use it)";
+const loader = (name: string) =>
+  [
+    `'use strict';`,
+    `// Written by scripts/build.ts (see codeCache there): runs bundle.js, the function's code, compiled with V8's`,
+    `// code cache in bundle.cache when this node's V8 accepts it, and from source (as require would) when not.`,
+    `function cache() {`,
+    `  try {`,
+    `    return require('node:fs').readFileSync(require('node:path').join(__dirname, 'bundle.cache'));`,
+    `  } catch {`,
+    `    return undefined;`,
+    `  }`,
+    `}`,
+    `const cachedData = cache();`,
+    ...compileLines('cachedData'),
+    `if (cachedData && script.cachedDataRejected) {`,
+    `  const line = { time: new Date().toISOString(), level: 'warn', msg: ${JSON.stringify(REJECTED)}, fn: ${JSON.stringify(name)}, builtWith: ${JSON.stringify(process.version)}, runningOn: process.version };`,
+    `  process.stdout.write(JSON.stringify(line) + '\\n');`,
+    `}`,
+    `script.runInThisContext()(exports, require, module, file, __dirname);`,
+    '',
+  ].join('\n');
 /** Run in a child with the function's folder as argv[1]: load the bundle as index.js does, then save the cache. */
 const PRODUCER = [
   `const __dirname = process.argv[1];`,
@@ -183,7 +194,7 @@ function node(code: string, dir: string): string {
 
 /** Write index.js and bundle.cache beside dir/bundle.js; returns the cache's size. */
 function codeCache(dir: string): number {
-  writeFileSync(join(dir, 'index.js'), LOADER);
+  writeFileSync(join(dir, 'index.js'), loader(basename(dir)));
   node(PRODUCER, dir);
   if (node(CHECKER, dir) !== 'false') throw new Error(`code cache for ${dir}: the node that made it rejects it`);
   return statSync(join(dir, 'bundle.cache')).size;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFunctions, FUNCTIONS } from '../scripts/build';
+import { buildFunctions, FUNCTIONS, REJECTED } from '../scripts/build';
 
 /**
  * scripts/build.ts defers SDK requires by matching file paths inside node_modules: a dependency bump that
@@ -32,21 +32,28 @@ const ENV = {
   LAUNCH_PROFILES_FILE: join(ROOT, 'local/profiles/demo.json'),
 };
 
-/** In a fresh node: load the api's index.js, ask GET /healthz, and say whether V8 took the code cache. */
-function healthz(dir: string): { status: number | null; out: string; err: string } {
-  const code = [
-    // The loader's own check, repeated here: the same source, file name and cache.
+/**
+ * Load the api's index.js in a fresh node and ask GET /healthz; and, in another (a second compile of the same
+ * source in one process would be answered from V8's in-memory cache), whether V8 takes bundle.cache.
+ */
+function healthz(dir: string): { out: string; warnings: unknown[]; err: string } {
+  const check = [
     `const vm = require('node:vm'), fs = require('node:fs'), path = require('node:path');`,
     `const file = path.join(${JSON.stringify(dir)}, 'bundle.js');`,
     `let cachedData; try { cachedData = fs.readFileSync(path.join(${JSON.stringify(dir)}, 'bundle.cache')); } catch {}`,
     `const s = new vm.Script('(function (exports, require, module, __filename, __dirname) {\\n' + fs.readFileSync(file, 'utf8') + '\\n})', { filename: file, lineOffset: -1, cachedData });`,
-    `const accepted = cachedData !== undefined && !s.cachedDataRejected;`,
-    `require(path.join(${JSON.stringify(dir)}, 'index.js')).handler({ rawPath: '/healthz', requestContext: { http: { method: 'GET' } } }, { requestId: 't' })`,
-    `  .then((r) => console.log(JSON.stringify({ accepted, statusCode: r.statusCode, body: r.body })));`,
+    `process.stdout.write(String(cachedData !== undefined && !s.cachedDataRejected));`,
   ].join('\n');
-  const r = spawnSync(process.execPath, ['-e', code], { env: ENV, encoding: 'utf8' });
+  const accepted = spawnSync(process.execPath, ['-e', check], { encoding: 'utf8' }).stdout === 'true';
+  const load = [
+    `require(${JSON.stringify(join(dir, 'index.js'))}).handler({ rawPath: '/healthz', requestContext: { http: { method: 'GET' } } }, { requestId: 't' })`,
+    `  .then((r) => console.log(JSON.stringify({ accepted: ${accepted}, statusCode: r.statusCode, body: r.body })));`,
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['-e', load], { env: ENV, encoding: 'utf8' });
   // The function logs JSON lines too; ours is the last.
-  return { status: r.status, out: r.stdout.trim().split('\n').pop() ?? '', err: r.stderr };
+  const lines = r.stdout.trim().split('\n');
+  const warnings = lines.map((l) => JSON.parse(l) as { level?: string }).filter((l) => l.level === 'warn');
+  return { out: lines.pop() ?? '', warnings, err: r.stderr };
 }
 
 describe('build', () => {
@@ -101,6 +108,7 @@ describe('build', () => {
       const r = healthz(join(outdir, 'api'));
       expect(r.err).toBe('');
       expect(JSON.parse(r.out)).toEqual({ accepted: true, statusCode: 200, body: '{"ok":true}' });
+      expect(r.warnings).toEqual([]);
     });
 
     it('falls back to compiling from source when V8 rejects the cache (another V8 version) or it is missing', () => {
@@ -116,6 +124,8 @@ describe('build', () => {
         let r = healthz(dir);
         expect(r.err).toBe('');
         expect(JSON.parse(r.out)).toEqual({ accepted: false, statusCode: 200, body: '{"ok":true}' });
+        // Said once, so an operator on another node release knows to build with the runtime's.
+        expect(r.warnings).toEqual([expect.objectContaining({ msg: REJECTED, fn: 'api', builtWith: process.version, runningOn: process.version })]);
 
         writeFileSync(cache, good.subarray(0, 100)); // truncated
         r = healthz(dir);
@@ -124,6 +134,7 @@ describe('build', () => {
         rmSync(cache);
         r = healthz(dir);
         expect(JSON.parse(r.out)).toEqual({ accepted: false, statusCode: 200, body: '{"ok":true}' });
+        expect(r.warnings).toEqual([]); // nothing to reject
       } finally {
         writeFileSync(cache, good);
       }
