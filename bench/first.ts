@@ -15,6 +15,8 @@ const BARE_TABLE = 'bench_bare';
 interface Run {
   ms: number;
   rssMb: number;
+  /** User + system CPU time of the child: moves less than wall time when others share the machine. */
+  cpuMs: number;
 }
 
 /**
@@ -33,13 +35,14 @@ function spawnNode(code: string, env: NodeJS.ProcessEnv): Promise<Run> {
     child.on('close', (status) => {
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
       const rss = /^peak-rss (\d+)$/m.exec(out)?.[1];
-      if (status !== 0 || !rss) reject(new Error(`node -e failed (${status}): ${err.slice(0, 800)}${out.slice(-800)}`));
-      else resolve({ ms: elapsed, rssMb: Number(rss) / 1024 });
+      const cpu = /^cpu (\d+)$/m.exec(out)?.[1];
+      if (status !== 0 || !rss || !cpu) reject(new Error(`node -e failed (${status}): ${err.slice(0, 800)}${out.slice(-800)}`));
+      else resolve({ ms: elapsed, rssMb: Number(rss) / 1024, cpuMs: Number(cpu) / 1000 });
     });
   });
 }
 
-const done = `process.stdout.write('\\npeak-rss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(0);`;
+const done = `{ const u = process.resourceUsage(); process.stdout.write('\\npeak-rss ' + u.maxRSS + '\\ncpu ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); process.exit(0); }`;
 const fail = `(e) => { console.error(e); process.exit(2); }`;
 
 /** The api function's first request: load the bundle, serve one FC HTTP event, check the answer. */
@@ -219,7 +222,7 @@ export async function firstRequest(): Promise<Figure[]> {
     const odd = sweeps.filter((d) => d !== describe(sweepCalls));
     if (odd.length > 0) throw new Error(`a first sweep made other calls than the first one (${describe(sweepCalls)}): ${odd[0]}`);
 
-    const med = (name: string) => ({ ms: median(runs.get(name)!.map((r) => r.ms)), rss: median(runs.get(name)!.map((r) => r.rssMb)) });
+    const med = (name: string) => ({ ms: median(runs.get(name)!.map((r) => r.ms)), rss: median(runs.get(name)!.map((r) => r.rssMb)), cpu: median(runs.get(name)!.map((r) => r.cpuMs)) });
     const base = med('node -e 0');
     console.log(`first request: median of ${REPS} fresh processes each, interleaved; node -e 0 ${ms(base.ms)}, peak RSS ${base.rss.toFixed(0)} MB`);
     const figures: Figure[] = [];
@@ -229,7 +232,10 @@ export async function firstRequest(): Promise<Figure[]> {
     ] as const) {
       const o = med(ours);
       const b = med(bare);
-      console.log(`  ${ours} ${what}: ${ms(o.ms)} (${ratio(o.ms, b.ms)} the bare script, ${ratio(o.ms, base.ms)} node -e 0), peak RSS ${o.rss.toFixed(0)} MB; bare script ${ms(b.ms)}, ${b.rss.toFixed(0)} MB; calls: ${calls}`);
+      console.log(
+        `  ${ours} ${what}: ${ms(o.ms)} (${ratio(o.ms, b.ms)} the bare script, ${ratio(o.ms, base.ms)} node -e 0; CPU ${ms(o.cpu)}, ${ratio(o.cpu, b.cpu)} the bare script's), ` +
+          `peak RSS ${o.rss.toFixed(0)} MB; bare script ${ms(b.ms)}, ${b.rss.toFixed(0)} MB; calls: ${calls}`,
+      );
       figures.push(
         { name: `${ours}: ${what}`, value: ms(o.ms), baseline: `${ms(b.ms)} (same calls, full SDK clients)`, ratio: ratio(o.ms, b.ms), target: '<= 1.0x', met: o.ms <= b.ms },
         { name: `${ours}: ${what} vs node -e 0`, value: ms(o.ms), baseline: `${ms(base.ms)} (node -e 0)`, ratio: ratio(o.ms, base.ms) },
