@@ -15,24 +15,24 @@ async function main(): Promise<void> {
   });
   const runs = Number(values.runs);
   const first = Number(values.seed);
-  const totals = { duplicates: 0, orphans: 0, stuck: 0, unnotified: 0, inconsistent: 0, unlisted: 0, batches: 0, instances: 0, crashes: 0 };
+  const totals = { duplicates: 0, orphans: 0, stuck: 0, undelivered: 0, inconsistent: 0, unlisted: 0, batches: 0, instances: 0, crashes: 0 };
   const started = Date.now();
   for (let k = 0; k < runs; k++) {
     // A fresh stack per run, seeded like the run, so a failing seed replays on its own.
     const seed = first + k;
     const rep = await chaosRun({ seed, batches: Number(values.batches), maxAmount: Number(values['max-amount']), crash: Number(values.crash), faults: 1 });
     for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] += rep[key] as number;
-    const bad = rep.duplicates + rep.orphans + rep.stuck + rep.unnotified + rep.inconsistent + rep.unlisted;
+    const bad = rep.duplicates + rep.orphans + rep.stuck + rep.undelivered + rep.inconsistent + rep.unlisted;
     if (bad > 0) {
-      console.log(`FAIL seed=${seed}: ${rep.duplicates} duplicates, ${rep.orphans} orphans, ${rep.stuck} stuck, ${rep.unnotified} unnotified, ${rep.inconsistent} inconsistent, ${rep.unlisted} unlisted`);
+      console.log(`FAIL seed=${seed}: ${rep.duplicates} duplicates, ${rep.orphans} orphans, ${rep.stuck} stuck, ${rep.undelivered} undelivered, ${rep.inconsistent} inconsistent, ${rep.unlisted} unlisted`);
       for (const p of rep.problems.slice(0, 10)) console.log(`  ${p}`);
     } else if (values.verbose) {
       console.log(`ok   seed=${seed}: ${rep.batches} batches, ${rep.instances} instances, ${rep.crashes} crashes, ${JSON.stringify(rep.outcomes)}`);
     }
   }
   console.log(`(${totals.batches} batches, ${totals.instances} instances, ${totals.crashes} simulated crashes, ${totals.inconsistent} inconsistent, ${totals.unlisted} unlisted, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`chaos: ${runs} runs, ${totals.duplicates} duplicates, ${totals.orphans} orphans, ${totals.stuck} stuck, ${totals.unnotified} unnotified`);
-  if (totals.duplicates + totals.orphans + totals.stuck + totals.unnotified + totals.inconsistent + totals.unlisted > 0) process.exit(1);
+  console.log(`chaos: ${runs} runs, ${totals.duplicates} duplicates, ${totals.orphans} orphans, ${totals.stuck} stuck, ${totals.undelivered} undelivered`);
+  if (totals.duplicates + totals.orphans + totals.stuck + totals.undelivered + totals.inconsistent + totals.unlisted > 0) process.exit(1);
 }
 
 main().catch((e) => {

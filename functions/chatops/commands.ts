@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isTerminal, newBatchId, type Batch, type ChatNotifyState } from '../core/batch';
+import { isTerminal, newBatchId, type Batch, type ChatReplyState } from '../core/batch';
 import { cancelBatch } from '../core/cancel';
 import { delivered } from '../core/delivery';
 import { intake, type IntakeDeps, type IntakeResult } from '../core/intake';
@@ -234,7 +234,7 @@ async function scaleOut(deps: ChatDeps, requestId: string, chat: ChatRequest, cm
   if (!parsed.success) return say('I cannot start that', ...toFieldIssues(parsed.error.issues, 'request').slice(0, 3).map(fieldLine));
 
   const now = deps.clock.now();
-  const notify = notifyTarget(deps, chat, now);
+  const chatReply = chatReplyTarget(deps, chat, now);
   // Answer within the platform's deadline even if ECS is slow: once the batch is recorded (before any
   // RunInstances) it is safe to say so, since the sweeper finishes a submission that this call does not.
   let recorded = false;
@@ -245,7 +245,7 @@ async function scaleOut(deps: ChatDeps, requestId: string, chat: ChatRequest, cm
     grant: { profiles: scope.profiles, maxPerRequest: Math.min(scope.maxAmount, scope.dailyLimit), dailyLimit: scope.dailyLimit },
     ...(cmd.lifetime?.kind === 'until' ? { releaseAtLocal: { time: cmd.lifetime.untilLocalTime, from: now } } : {}),
     submitter: `chat:${requestId}`,
-    ...(notify ? { notify } : {}),
+    ...(chatReply ? { chatReply } : {}),
     onRecorded: () => (recorded = true),
   });
   const ackMs = deps.ackMs ?? DEFAULT_CHAT_ACK_MS;
@@ -261,7 +261,7 @@ async function scaleOut(deps: ChatDeps, requestId: string, chat: ChatRequest, cm
 }
 
 /** Where the final reply goes; none for Feishu without a bot webhook. */
-function notifyTarget(deps: ChatDeps, chat: ChatRequest, now: number): Pick<ChatNotifyState, 'kind' | 'url' | 'expiresAt'> | undefined {
+function chatReplyTarget(deps: ChatDeps, chat: ChatRequest, now: number): Pick<ChatReplyState, 'kind' | 'url' | 'expiresAt'> | undefined {
   switch (chat.reply.kind) {
     case 'dingtalk':
       return { kind: 'dingtalk', url: chat.reply.sessionWebhook, expiresAt: chat.reply.expiresAt };
@@ -297,9 +297,9 @@ async function outcome(deps: ChatDeps, cmd: ScaleOutCommand, r: IntakeResult): P
     case 'created': {
       if (!isTerminal(r.batch.status)) return acknowledgement(cmd, r.batch.id);
       // It ended while we were still answering (ECS refused at once): the answer is the final reply.
-      if (r.batch.notify) {
+      if (r.batch.chatReply) {
         await deps.store
-          .saveBatch({ ...r.batch, notify: delivered(r.batch.notify) })
+          .saveBatch({ ...r.batch, chatReply: delivered(r.batch.chatReply) })
           .catch((e: unknown) => deps.log.warn('could not mark the chat reply delivered', { batchId: r.batch.id, error: e }));
       }
       return batchReport(batchSummary(r.batch));

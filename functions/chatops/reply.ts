@@ -1,4 +1,4 @@
-import type { Batch, BatchStatus, ChatNotifyState } from '../core/batch';
+import type { Batch, BatchStatus, ChatReplyState } from '../core/batch';
 import { MAX_ATTEMPTS, type Channel } from '../core/delivery';
 import { HELP_LINES, USAGE, type CommandError, type CommandName, type Lifetime, type ScaleOutCommand } from './command';
 
@@ -260,13 +260,13 @@ const MAX_REPLY_ATTEMPTS = { dingtalk: MAX_ATTEMPTS, slack: 5, feishu: MAX_ATTEM
  * DingTalk and Feishu say "refused" with HTTP 200 and a non-zero code: `platformCodes` makes that a failure.
  */
 export const chatReplyChannel: Channel = {
-  key: 'notify',
+  key: 'chatReply',
   name: 'chat reply',
-  maxAttempts: (d) => MAX_REPLY_ATTEMPTS[(d as ChatNotifyState).kind],
-  logFields: (d) => ({ platform: (d as ChatNotifyState).kind }),
+  maxAttempts: (d) => MAX_REPLY_ATTEMPTS[(d as ChatReplyState).kind],
+  logFields: (d) => ({ platform: (d as ChatReplyState).kind }),
   render: (b, d) => ({
     url: d.url,
-    body: JSON.stringify(webhookBody((d as ChatNotifyState).kind, batchReport(batchSummary(b)))),
+    body: JSON.stringify(webhookBody((d as ChatReplyState).kind, batchReport(batchSummary(b)))),
     headers: { 'x-ecs-batch-delivery': d.deliveryId },
     opts: { platformCodes: true },
   }),

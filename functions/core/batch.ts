@@ -99,7 +99,7 @@ export type CallbackState = Delivery;
  * once, like `callback`, to the URL the platform gave us (DingTalk sessionWebhook, Slack response_url) or
  * to the Feishu group's bot webhook. Never shown in the public view: these URLs are bearer capabilities.
  */
-export interface ChatNotifyState extends Delivery {
+export interface ChatReplyState extends Delivery {
   kind: 'dingtalk' | 'slack' | 'feishu';
 }
 
@@ -132,7 +132,7 @@ export interface Batch {
   lease?: { owner: string; until: number };
   callback?: CallbackState;
   /** Final outcome reply for a batch started from chat. */
-  notify?: ChatNotifyState;
+  chatReply?: ChatReplyState;
   cancel?: { requestedAt: number; release: boolean; released?: boolean };
   /**
    * `POST /batches/{id}/release` (or chat `release`) on an ended batch: delete whatever instances still

@@ -15,8 +15,8 @@ import type { Clock } from './time';
  */
 
 /** Where on the batch each delivery's state lives. */
-export type DeliveryKey = 'callback' | 'notify';
-export const DELIVERIES: readonly DeliveryKey[] = ['callback', 'notify'];
+export type DeliveryKey = 'callback' | 'chatReply';
+export const DELIVERIES: readonly DeliveryKey[] = ['callback', 'chatReply'];
 
 /** Attempts before a delivery is given up, unless its channel knows a tighter bound. */
 export const MAX_ATTEMPTS = 8;

@@ -1,4 +1,4 @@
-import { isTerminal, type Batch, type ChatNotifyState, type EcsFailure } from './batch';
+import { isTerminal, type Batch, type ChatReplyState, type EcsFailure } from './batch';
 import { EcsError, StoreError, VersionConflict } from './errors';
 import { planBatch } from './plan';
 import { nextLook } from './reconcile';
@@ -44,7 +44,7 @@ export interface IntakeInput {
   /** Who is submitting (a request id, a timer run): names the lease. */
   submitter: string;
   /** Where to tell a chat user how the batch ended (chat commands only). Not part of the request hash. */
-  notify?: Pick<ChatNotifyState, 'kind' | 'url' | 'expiresAt'>;
+  chatReply?: Pick<ChatReplyState, 'kind' | 'url' | 'expiresAt'>;
   /** Called once the batch is recorded, before any RunInstances: from then on the sweeper finishes it. */
   onRecorded?: () => void;
 }
@@ -112,7 +112,7 @@ export async function intake(deps: IntakeDeps, input: IntakeInput): Promise<Inta
   });
   if (!plan.ok) return { kind: 'invalid', issues: plan.issues };
   let batch = plan.batch;
-  if (input.notify) batch = { ...batch, notify: { ...input.notify, state: 'waiting', deliveryId: `${batch.id}-chat`, attempts: 0 } };
+  if (input.chatReply) batch = { ...batch, chatReply: { ...input.chatReply, state: 'waiting', deliveryId: `${batch.id}-chat`, attempts: 0 } };
 
   if (request.dryRun) {
     const r = await dryRun(deps.ecs, batch);

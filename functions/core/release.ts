@@ -53,7 +53,7 @@ export async function releaseNow(deps: Deps, batch: Batch): Promise<Batch> {
     return saved;
   } catch (e) {
     if (e instanceof VersionConflict) return (await deps.store.getBatch(batch.id)) ?? batch;
-    deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e instanceof Error ? e : String(e) });
+    deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e });
     return batch;
   }
 }

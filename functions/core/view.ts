@@ -50,7 +50,7 @@ export function batchView(b: Batch, opts: ViewOptions = {}) {
     idempotencyKey: b.idempotencyKey ?? null,
     callback: b.callback ? { origin: safeOrigin(b.callback.url), state: b.callback.state, attempts: b.callback.attempts, deliveryId: b.callback.deliveryId } : null,
     // The chat reply's URL is a bearer capability: only the platform and the delivery state are shown.
-    notify: b.notify ? { kind: b.notify.kind, state: b.notify.state, attempts: b.notify.attempts } : null,
+    chatReply: b.chatReply ? { kind: b.chatReply.kind, state: b.chatReply.state, attempts: b.chatReply.attempts } : null,
     cancel: cancelView(b),
     release: releaseView(b),
   };

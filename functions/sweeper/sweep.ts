@@ -27,13 +27,14 @@ export interface SweepSummary {
   busy: number;
   ended: Record<string, number>;
   started: number;
-  notified: number;
+  /** Callbacks delivered by this sweep. */
+  callbacksDelivered: number;
   errors: number;
   stale: number;
   describeCalls: number;
 }
 
-const emptySummary = (): SweepSummary => ({ due: 0, claimed: 0, busy: 0, ended: {}, started: 0, notified: 0, errors: 0, stale: 0, describeCalls: 0 });
+const emptySummary = (): SweepSummary => ({ due: 0, claimed: 0, busy: 0, ended: {}, started: 0, callbacksDelivered: 0, errors: 0, stale: 0, describeCalls: 0 });
 
 /** A queue entry of a batch nobody recorded (its api call crashed before the batch row) is dropped after this. */
 const ORPHAN_ENTRY_MS = 10 * 60_000;
@@ -62,12 +63,12 @@ export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSumma
   // 2. one DescribeInstances per 100 ids across all PENDING batches of a region
   const seen = await describeAll(deps, claimed.map((c) => c.batch), summary);
 
-  // 3. act and release
+  // 3. act, then hand the batch back (drop our lease, reschedule)
   await mapLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
     await guarded(deps, summary, batch.id, async () => {
       try {
         const done = await act(deps, batch, seen, summary);
-        await release(deps, done, es);
+        await handBack(deps, done, es);
       } catch (e) {
         await backOff(deps, batch, es).catch(() => undefined);
         throw e;
@@ -246,11 +247,12 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
   // The final-outcome deliveries, each when it is due (core/delivery.ts).
   const callbackWas = b.callback?.state;
   b = await deliver(deps, b, callbackChannel(deps.callbackSecret));
-  if (b.callback?.state === 'delivered' && callbackWas !== 'delivered') summary.notified++;
+  if (b.callback?.state === 'delivered' && callbackWas !== 'delivered') summary.callbacksDelivered++;
   return deliver(deps, b, chatReplyChannel);
 }
 
-async function release(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<Batch> {
+/** Drop our lease on a batch we acted on and queue its next look. ("Release" is only ever said of instances.) */
+async function handBack(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<Batch> {
   const now = deps.clock.now();
   const next = nextLook({ ...b, failures: 0 }, now);
   const saved = await deps.store.saveBatch({ ...b, lease: undefined, failures: 0, dueAt: next ?? b.dueAt, updatedAt: now });

@@ -247,7 +247,7 @@ describe('POST /chatops/slack', () => {
     expect(replies[0]!.body.response_type).toBe('in_channel');
     expect(replies[0]!.body.text).toContain(`Batch ${id}: all 2 demo instances are Running`);
     expect(replies[0]!.body.text).toMatch(/public \d+\.\d+\.\d+\.\d+/);
-    expect((await s.store.getBatch(id))!.notify).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect((await s.store.getBatch(id))!.chatReply).toMatchObject({ state: 'delivered', attempts: 1 });
   });
 });
 

@@ -8,11 +8,11 @@ describe('chaos', () => {
   it.each([11, 12, 13])('seed %i: nothing doubled, nothing orphaned, nothing stuck, everyone told', async (seed) => {
     const rep = await chaosRun({ seed, batches: 8, maxAmount: 150, crash: 0.04, faults: 1 });
     expect(rep.problems).toEqual([]);
-    expect({ duplicates: rep.duplicates, orphans: rep.orphans, stuck: rep.stuck, unnotified: rep.unnotified, inconsistent: rep.inconsistent, unlisted: rep.unlisted }).toEqual({
+    expect({ duplicates: rep.duplicates, orphans: rep.orphans, stuck: rep.stuck, undelivered: rep.undelivered, inconsistent: rep.inconsistent, unlisted: rep.unlisted }).toEqual({
       duplicates: 0,
       orphans: 0,
       stuck: 0,
-      unnotified: 0,
+      undelivered: 0,
       inconsistent: 0,
       unlisted: 0,
     });

@@ -26,7 +26,7 @@ export interface ChaosReport {
   duplicates: number;
   orphans: number;
   stuck: number;
-  unnotified: number;
+  undelivered: number;
   inconsistent: number;
   /** Batches a listing page skipped although it answered 200. */
   unlisted: number;
@@ -227,7 +227,7 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
   let duplicates = 0;
   let orphans = 0;
   let stuck = 0;
-  let unnotified = 0;
+  let undelivered = 0;
   let inconsistent = 0;
   let unlisted = 0;
   const outcomes: Record<string, number> = {};
@@ -273,7 +273,7 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
       problems.push(`batch ${b.id} is still ${b.status}`);
     }
     if (isTerminal(b.status) && b.callback && !received.has(b.callback.deliveryId)) {
-      unnotified++;
+      undelivered++;
       problems.push(`batch ${b.id} ended ${b.status} but its callback was never received (${b.callback.state})`);
     }
     for (const inst of b.instances) {
@@ -309,5 +309,5 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
       }
     }
   }
-  return { seed: o.seed, batches: batches.length, instances: ledger.length, duplicates, orphans, stuck, unnotified, inconsistent, unlisted, crashes, outcomes, problems };
+  return { seed: o.seed, batches: batches.length, instances: ledger.length, duplicates, orphans, stuck, undelivered, inconsistent, unlisted, crashes, outcomes, problems };
 }

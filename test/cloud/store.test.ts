@@ -155,6 +155,13 @@ describe('stored batch documents', () => {
     await putDoc('b-00000000000000000000000b', JSON.stringify({ ...noChunks, id: 'b-00000000000000000000000b' }));
     await expect(s.store.getBatch('b-00000000000000000000000b')).rejects.toMatchObject({ name: 'StoreError', code: 'CorruptRow', message: expect.stringContaining('chunks') });
 
+    // A document stored before the chat reply had its own name reads as one.
+    const chatReply = { kind: 'slack', url: 'https://hooks.slack.com/x', state: 'waiting', deliveryId: 'd', attempts: 0 };
+    await putDoc('b-00000000000000000000000d', JSON.stringify({ ...doc, id: 'b-00000000000000000000000d', notify: chatReply }));
+    const legacy = (await s.store.getBatch('b-00000000000000000000000d'))!;
+    expect(legacy.chatReply).toEqual(chatReply);
+    expect(legacy).not.toHaveProperty('notify');
+
     await putDoc('b-00000000000000000000000c', '{not json');
     await expect(s.store.getBatch('b-00000000000000000000000c')).rejects.toMatchObject({ name: 'StoreError', code: 'CorruptRow' });
   });

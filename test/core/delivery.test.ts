@@ -11,7 +11,7 @@ describe('deliveries', () => {
     expect(deliveryDue(batch({ status: 'RUNNING', callback: { ...waiting, state: 'pending', nextAttemptAt: 100 } }), 'callback', 99)).toBe(false);
     expect(deliveryDue(batch({ status: 'RUNNING', callback: { ...waiting, state: 'pending', nextAttemptAt: 100 } }), 'callback', 100)).toBe(true);
     expect(deliveryDue(batch({ status: 'RUNNING', callback: delivered(waiting) }), 'callback', 0)).toBe(false);
-    expect(deliveryDue(batch({ status: 'RUNNING' }), 'notify', 0)).toBe(false);
+    expect(deliveryDue(batch({ status: 'RUNNING' }), 'chatReply', 0)).toBe(false);
   });
 
   it('back off 15 s doubling, at most 10 minutes, and give up after the attempts run out', () => {
@@ -28,7 +28,7 @@ describe('deliveries', () => {
 
   it('count what an ended batch still owes, due or not', () => {
     const failed = { ...waiting, state: 'failed' as const };
-    expect(owedDeliveries(batch({ callback: waiting, notify: { ...failed, kind: 'slack' } }))).toEqual([waiting]);
+    expect(owedDeliveries(batch({ callback: waiting, chatReply: { ...failed, kind: 'slack' } }))).toEqual([waiting]);
     expect(owedDeliveries(batch({ callback: delivered(waiting) }))).toEqual([]);
   });
 });

@@ -236,11 +236,11 @@ describe('nextLook', () => {
 
   it('for an ended batch: at the next chat reply attempt, and at the earliest of what is still owed', () => {
     const ended = pending(['i-a'], { status: 'RUNNING' });
-    const notify = { kind: 'slack' as const, url: 'http://x', deliveryId: 'c', attempts: 1, state: 'pending' as const, nextAttemptAt: T0 + 15 * SEC };
-    expect(nextLook({ ...ended, notify }, T0)).toBe(T0 + 15 * SEC);
-    expect(nextLook({ ...ended, notify: { ...notify, state: 'failed' } }, T0)).toBeUndefined();
+    const chatReply = { kind: 'slack' as const, url: 'http://x', deliveryId: 'c', attempts: 1, state: 'pending' as const, nextAttemptAt: T0 + 15 * SEC };
+    expect(nextLook({ ...ended, chatReply }, T0)).toBe(T0 + 15 * SEC);
+    expect(nextLook({ ...ended, chatReply: { ...chatReply, state: 'failed' } }, T0)).toBeUndefined();
     const cb = { url: 'http://x', deliveryId: 'd', attempts: 3, state: 'pending' as const, nextAttemptAt: T0 + 120 * SEC };
-    expect(nextLook({ ...ended, notify, callback: cb }, T0)).toBe(T0 + 15 * SEC);
+    expect(nextLook({ ...ended, chatReply, callback: cb }, T0)).toBe(T0 + 15 * SEC);
     const cancelled = { ...ended, status: 'CANCELLED' as const, cancel: { requestedAt: T0, release: true }, callback: cb };
     expect(nextLook(cancelled, T0)).toBe(T0 + 30 * SEC);
   });

@@ -57,7 +57,7 @@ describe('callbacks', () => {
     const { id } = await submit(s, { amount: 1, callbackUrl: url });
     s.clock.advance(6_000);
     const summary = await runSweep(s);
-    expect(summary).toMatchObject({ ended: { RUNNING: 1 }, notified: 1 });
+    expect(summary).toMatchObject({ ended: { RUNNING: 1 }, callbacksDelivered: 1 });
     expect(received).toHaveLength(1);
     const [r] = received;
     const { t } = verify(r, SECRET);
@@ -80,7 +80,7 @@ describe('callbacks', () => {
     answers = [500];
     const { id } = await submit(s, { amount: 1, callbackUrl: url });
     s.clock.advance(6_000);
-    expect(await runSweep(s)).toMatchObject({ ended: { RUNNING: 1 }, notified: 0 });
+    expect(await runSweep(s)).toMatchObject({ ended: { RUNNING: 1 }, callbacksDelivered: 0 });
     const failed = (await s.store.getBatch(id))!.callback!;
     expect(failed).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringContaining('500') });
     expect(queueRows(s, id).map((r) => r.primaryKey.dueAt)).toEqual([failed.nextAttemptAt]);
@@ -89,7 +89,7 @@ describe('callbacks', () => {
     await runSweep(s); // not yet
     expect(received).toHaveLength(1);
     s.clock.advance(1_000);
-    expect(await runSweep(s)).toMatchObject({ notified: 1, ended: {} });
+    expect(await runSweep(s)).toMatchObject({ callbacksDelivered: 1, ended: {} });
     expect(received).toHaveLength(2);
     expect(received.map((r) => r.headers['x-ecs-batch-delivery'])).toEqual([`${id}-final`, `${id}-final`]);
     verify(received[1], SECRET);

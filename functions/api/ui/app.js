@@ -334,7 +334,7 @@ function batchBody(b) {
     ['Auto-release', b.releaseAt ? time(b.releaseAt) : 'none: the instances run until released'],
     ['Idempotency key', mono(b.idempotencyKey)],
     ['Callback', b.callback ? `${b.callback.state} · ${b.callback.attempts} attempt(s) · ${b.callback.origin}` : 'none'],
-    ['Chat reply', b.notify ? `${b.notify.kind}: ${b.notify.state} · ${b.notify.attempts} attempt(s)` : 'none'],
+    ['Chat reply', b.chatReply ? `${b.chatReply.kind}: ${b.chatReply.state} · ${b.chatReply.attempts} attempt(s)` : 'none'],
     b.release ? ['Released', b.release.releasedAt ? h('span', {}, time(b.release.releasedAt), ` · asked by ${b.release.by}`) : `asked by ${b.release.by} at ${when(b.release.requestedAt)}; the sweeper is finishing it`] : null,
     b.cancel ? ['Cancelled', h('span', {}, time(b.cancel.requestedAt), b.cancel.release ? (b.cancel.released ? ' · instances released' : ' · release pending (retried by the sweeper)') : ' · instances kept')] : null,
   ].filter(Boolean);

@@ -51,6 +51,11 @@ export function batchOfRow(row: RowData, id: string): Batch {
   } catch (e) {
     throw corrupt(id, 'the document is not JSON', e);
   }
+  // Documents stored before the chat reply had its own name called it `notify` (issue 13: one word, one idea).
+  if (json && typeof json === 'object' && 'notify' in json && !('chatReply' in json)) {
+    const { notify, ...rest } = json as Record<string, unknown>;
+    json = { ...rest, chatReply: notify };
+  }
   const checked = StoredBatchSchema.safeParse(json);
   if (!checked.success) throw corrupt(id, `the document does not hold a batch (${formatIssues(checked.error.issues, { max: 3 })})`);
   const batch = checked.data as unknown as Batch;
