@@ -57,6 +57,8 @@ export function classifyStoreError(err: unknown): StoreError {
   let kind: StoreErrorKind;
   if (code === 'OTSConditionCheckFail') kind = 'conflict';
   else if (code === 'OTSObjectAlreadyExist') kind = 'exists';
+  // OTSQuotaExhausted is also a hard limit: 64 tables an instance. Waiting does not free one.
+  else if (code === 'OTSQuotaExhausted' && /Number of tables exceeded the quota/i.test(message)) kind = 'invalid';
   else if (
     status === undefined ||
     status >= 500 ||

@@ -1,11 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { authFailed, type OtsError } from './errors';
+import { authFailed, parameterInvalid, type OtsError } from './errors';
 
 /**
  * Tablestore request authentication as the SDK signs (lib/signer.js): base64 HMAC-SHA1 with the
  * AccessKey secret over `path \n POST \n \n <sorted x-ots-* headers> \n`, plus the body's MD5 in
- * `x-ots-contentmd5`. Every failure is 403 OTSAuthFailed, as in the cloud.
+ * `x-ots-contentmd5`. A missing header is 400 OTSParameterInvalid; every other failure is 403
+ * OTSAuthFailed, as in the cloud.
  */
 
 export interface Credential {
@@ -56,7 +57,8 @@ export function verifyRequest(
   wallClockMs: number,
 ): OtsError | undefined {
   const missing = REQUIRED.find((h) => !header(req.headers, h));
-  if (missing) return authFailed(`Missing header: '${missing}'.`);
+  // A request without its auth headers is malformed (400), not a failed check (403).
+  if (missing) return parameterInvalid(`Missing header: '${missing}'.`);
   const md5 = createHash('md5').update(req.body).digest('base64');
   if (!sameText(md5, header(req.headers, 'x-ots-contentmd5'))) {
     return authFailed('Mismatch between MD5 value of request body and x-ots-contentmd5 in header.');

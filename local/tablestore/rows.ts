@@ -8,6 +8,8 @@ import { INF_MAX, INF_MIN, toSdkPk, toSdkValue, valueSize, type BoundValue, type
 /** Shared row helpers: key validation against the schema, read projection, and response encoding. */
 
 export const LIMITS = {
+  /** General limits (doc-detail/91524): PutRow and UpdateRow carry at most 4 MB of row data. */
+  rowWriteBytes: 4 * 1024 * 1024,
   pkStringBytes: 1024,
   columnValueBytes: 2 * 1024 * 1024,
   columnsPerWrite: 1024,
@@ -22,6 +24,13 @@ function vtOf(v: RequestPkValue): string {
   if (v === INF_MAX) return 'VT_INF_MAX';
   if (v === PK_AUTO_INCR) return 'VT_AUTO_INCREMENT';
   return typeof v === 'string' ? 'VT_STRING' : typeof v === 'bigint' ? 'VT_INTEGER' : 'VT_BLOB';
+}
+
+/** A single-row write whose row data (the PlainBuffer row) is over the 4 MB a PutRow/UpdateRow may carry. */
+export function checkRowWriteSize(row: Uint8Array): void {
+  if (row.length > LIMITS.rowWriteBytes) {
+    throw parameterInvalid(`The total data size of the row exceeds the limit: ${row.length} > ${LIMITS.rowWriteBytes} bytes.`);
+  }
 }
 
 export type PkUse = 'row' | 'bound' | 'write';

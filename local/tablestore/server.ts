@@ -5,7 +5,7 @@ import { readBody } from '../common/http';
 import { verifyRequest, type Credential } from './auth';
 import type { OpContext } from './context';
 import { handleControl, type TablestoreControl } from './control';
-import { internalError, OtsError, unsupportedOperation } from './errors';
+import { internalError, OtsError, parameterInvalid, unsupportedOperation } from './errors';
 import type { Faults } from './faults';
 import { operations } from './ops';
 
@@ -13,6 +13,9 @@ import { operations } from './ops';
  * The HTTP edge: `POST /<Operation>` with a protobuf body, authenticated, possibly faulted, then
  * handed to the operation. Errors leave as the real status plus an encoded `Error{code,message}`.
  */
+
+/** The largest request body Tablestore takes (5 MB, its general limits). */
+export const MAX_REQUEST_BODY = 5 * 1024 * 1024;
 
 export interface ServerDeps {
   ctx: OpContext;
@@ -43,7 +46,14 @@ const fail = (res: ServerResponse, e: OtsError) => answer(res, e.status, e.encod
 export function createTablestoreServer(d: ServerDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_REQUEST_BODY);
+    } catch {
+      // The rest of the body is never read: close the connection after answering.
+      res.setHeader('connection', 'close');
+      return fail(res, parameterInvalid(`Request body size exceeds the limit: ${MAX_REQUEST_BODY} bytes.`));
+    }
     if (path.startsWith('/__control/')) return handleControl(d.control, req, res, path, body);
 
     const name = path.slice(1);

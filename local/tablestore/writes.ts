@@ -138,7 +138,10 @@ export function planUpdate(ctx: OpContext, table: Table, decoded: DecodedRow, co
         if (typeof latest !== 'bigint') {
           throw parameterInvalid(`Column '${cell.name}' is ${typeOf(latest)}; only INTEGER columns can be incremented.`);
         }
-        columns.set(cell.name, putVersion(cells, { ts: now, value: BigInt.asIntN(64, latest + cell.value) }, table.meta.maxVersions));
+        // Tablestore refuses an increment past the 64-bit range instead of wrapping around.
+        const sum = latest + cell.value;
+        if (sum !== BigInt.asIntN(64, sum)) throw parameterInvalid(`Increment of '${cell.name}' overflows a 64-bit integer.`);
+        columns.set(cell.name, putVersion(cells, { ts: now, value: sum }, table.meta.maxVersions));
         break;
       }
     }

@@ -19,8 +19,8 @@ interface TableInBatchGetRowRequest {
 export const BATCH_GET_MAX_ROWS = 100;
 
 /**
- * BatchGetRow: up to 100 rows across tables. The request as a whole fails only when it is
- * malformed; a missing table or a bad key fails just that row (isOk false plus its error).
+ * BatchGetRow: up to 100 rows across tables. The request as a whole fails when it is malformed or
+ * names a table that does not exist; a bad key fails just that row (isOk false plus its error).
  */
 export const BatchGetRow: Operation = {
   decode(body) {
@@ -34,6 +34,8 @@ export const BatchGetRow: Operation = {
         if (new Set(req.tables.map((t) => t.tableName)).size !== req.tables.length) {
           throw parameterInvalid('Duplicated table name in the request of BatchGetRow.');
         }
+        // A table that does not exist fails the whole request, as Tablestore does; bad keys fail their row.
+        if (req.tables.some((t) => !ctx.store.table(t.tableName))) throw tableNotExist();
         const now = ctx.now();
         const tables = req.tables.map((t) => {
           const table = ctx.store.table(t.tableName);

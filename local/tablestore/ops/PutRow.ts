@@ -2,6 +2,7 @@ import { decodeCondition } from '../conditions';
 import { requireTable } from '../context';
 import { decodeRow } from '../plainbuffer';
 import { decodeMessage, encodeMessage, type Operation } from '../protocol';
+import { checkRowWriteSize } from '../rows';
 import { decodeReturnContent, encodeReturned, planPut } from '../writes';
 
 interface PutRowRequest {
@@ -19,6 +20,7 @@ export const PutRow: Operation = {
       tables: [req.tableName],
       run(ctx) {
         const table = requireTable(ctx, req.tableName);
+        checkRowWriteSize(req.row);
         const plan = planPut(ctx, table, decodeRow(req.row), decodeCondition(req.condition), decodeReturnContent(req.returnContent));
         ctx.commit([plan.mutation]);
         return encodeMessage('PutRowResponse', { consumed: plan.consumed, row: encodeReturned(plan) });

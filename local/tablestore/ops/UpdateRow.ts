@@ -2,6 +2,7 @@ import { decodeCondition } from '../conditions';
 import { requireTable } from '../context';
 import { decodeRow } from '../plainbuffer';
 import { decodeMessage, encodeMessage, type Operation } from '../protocol';
+import { checkRowWriteSize } from '../rows';
 import { decodeReturnContent, encodeReturned, planUpdate } from '../writes';
 
 interface UpdateRowRequest {
@@ -19,6 +20,7 @@ export const UpdateRow: Operation = {
       tables: [req.tableName],
       run(ctx) {
         const table = requireTable(ctx, req.tableName);
+        checkRowWriteSize(req.rowChange);
         const plan = planUpdate(ctx, table, decodeRow(req.rowChange), decodeCondition(req.condition), decodeReturnContent(req.returnContent));
         ctx.commit([plan.mutation]);
         return encodeMessage('UpdateRowResponse', { consumed: plan.consumed, row: encodeReturned(plan) });
