@@ -86,8 +86,10 @@ export function authorize(acl: Acl, platform: Platform, userId: string, conversa
     case 'list':
       return { ok: true, scope };
     case 'cancel':
-      // Cancelling (and releasing) undoes someone's capacity: only people who may create it may stop it.
-      return scope.maxAmount > 0 ? { ok: true, scope } : { ok: false, reason: 'You may look at batches here but not cancel them.' };
+    case 'release':
+    case 'extend':
+      // Cancelling, releasing and keeping longer change someone's capacity: only people who may create it may.
+      return scope.maxAmount > 0 ? { ok: true, scope } : { ok: false, reason: `You may look at batches here but not ${command.kind} them.` };
     case 'scale-out': {
       if (scope.maxAmount === 0) return { ok: false, reason: 'You may look at batches here but not start instances.' };
       if (!allowsProfile(scope.profiles, command.profile)) {

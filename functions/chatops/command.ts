@@ -8,6 +8,8 @@ import { ProfileNameSchema } from '../core/profile';
  *   status [<batchId>]
  *   list
  *   cancel <batchId> [release]
+ *   release <batchId>
+ *   extend <batchId> for <duration>
  *   help [<command>]
  *
  * Text goes through three steps: `tokenize` (Unicode clean-up, split on any kind of space, drop the bot
@@ -15,7 +17,7 @@ import { ProfileNameSchema } from '../core/profile';
  * zod schemas that turn each argument into its typed value with a message a person can act on.
  */
 
-export const COMMAND_NAMES = ['scale-out', 'status', 'list', 'cancel', 'help'] as const;
+export const COMMAND_NAMES = ['scale-out', 'status', 'list', 'cancel', 'release', 'extend', 'help'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const USAGE: Record<CommandName, string> = {
@@ -23,15 +25,19 @@ export const USAGE: Record<CommandName, string> = {
   status: 'status [<batchId>]   e.g. status b-1a2b3c',
   list: 'list',
   cancel: 'cancel <batchId> [release]   e.g. cancel b-1a2b3c release',
+  release: 'release <batchId>   e.g. release b-1a2b3c',
+  extend: 'extend <batchId> for <duration>   e.g. extend b-1a2b3c for 2h',
   help: 'help [<command>]',
 };
 
 export const HELP_LINES: readonly string[] = [
-  'Commands: scale-out, status, list, cancel, help. Try: scale-out web 3 for 9h',
+  'Commands: scale-out, status, list, cancel, release, extend, help. Try: scale-out web 3 for 9h',
   'scale-out <profile> <amount> [for <duration> | until <HH:MM>] [dry-run]: start <amount> instances of a launch profile; they are released after the duration (9h, 90m, 1h30m, 2d) or at the next HH:MM in the profile\'s time zone; dry-run only checks.',
   'status [<batchId>]: how a batch is doing (your latest one without an id).',
   'list: your recent batches.',
   'cancel <batchId> [release]: stop watching a batch; with release, also release its instances.',
+  'release <batchId>: release the instances of a batch that are still there, whatever its state.',
+  'extend <batchId> for <duration>: keep its instances longer: they are released that long from now.',
   'help [<command>]: this text.',
 ];
 
@@ -138,6 +144,8 @@ export const CommandSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('status'), batchId: BatchIdSchema.optional() }),
   z.object({ kind: z.literal('list') }),
   z.object({ kind: z.literal('cancel'), batchId: BatchIdSchema, release: z.boolean() }),
+  z.object({ kind: z.literal('release'), batchId: BatchIdSchema }),
+  z.object({ kind: z.literal('extend'), batchId: BatchIdSchema, duration: DurationSchema }),
   z.object({ kind: z.literal('help'), topic: z.enum(COMMAND_NAMES).optional() }),
 ]);
 
@@ -249,6 +257,19 @@ const grammar: Record<CommandName, (t: Tokens) => Record<string, unknown>> = {
     }
     expectEnd(t);
     return { batchId, release };
+  },
+  release: (t) => {
+    const batchId = t.next() ?? stop('release needs a batch id.');
+    expectEnd(t);
+    return { batchId };
+  },
+  extend: (t) => {
+    const batchId = t.next() ?? stop('extend needs a batch id and "for <duration>".');
+    if (t.peekWord() !== 'for') stop('say how much longer: "for <duration>", such as for 2h.');
+    t.next();
+    const duration = t.next()?.toLowerCase() ?? stop('"for" needs a duration such as 2h, 90m or 1d.');
+    expectEnd(t);
+    return { batchId, duration };
   },
   help: (t) => {
     const topic = t.next()?.toLowerCase();

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isTerminal, newBatchId, type Batch, type ChatReplyState } from '../core/batch';
 import { cancelBatch } from '../core/cancel';
+import { extendBatch } from '../core/extend';
+import { releaseBatch } from '../core/release-batch';
 import { delivered } from '../core/delivery';
 import { intake, type IntakeDeps, type IntakeResult } from '../core/intake';
 import { ownedBatch } from '../core/owned';
@@ -20,9 +22,11 @@ import {
   batchReport,
   batchSummary,
   cancelled,
+  extended,
   help,
   hintFor,
   refusal,
+  released,
   toDingTalk,
   toFeishuBot,
   toSlack,
@@ -203,6 +207,29 @@ async function answer(deps: ChatDeps, requestId: string, chat: ChatRequest): Pro
       if (outcome.kind === 'submitting') return { title: `Batch ${b.id} is still being submitted`, lines: ['Try again in a few seconds.'], audience: 'requester' };
       if (outcome.already) return { title: `Batch ${b.id} was already cancelled`, lines: [], audience: 'requester' };
       return cancelled(b.id, cmd.release);
+    }
+    case 'release': {
+      const b = await ownedBatch(deps.store, owner, cmd.batchId);
+      if (!b) return notYours(cmd.batchId);
+      const outcome = await releaseBatch(deps, b, owner, requestId);
+      if (outcome.kind === 'submitting') return say(`Batch ${b.id} is still being submitted`, 'Try again in a few seconds.');
+      return released(outcome.batch);
+    }
+    case 'extend': {
+      const b = await ownedBatch(deps.store, owner, cmd.batchId);
+      if (!b) return notYours(cmd.batchId);
+      if (cmd.duration.ms < RELEASE_MIN_AHEAD_MS) return say('That is too soon', 'ECS releases instances automatically at least 30 minutes ahead: use "for 30m" or longer.');
+      const outcome = await extendBatch(deps, b, deps.clock.now() + cmd.duration.ms, requestId);
+      switch (outcome.kind) {
+        case 'submitting':
+          return say(`Batch ${b.id} is still being submitted`, 'Try again in a few seconds.');
+        case 'noInstances':
+          return say(`Batch ${b.id} has no instances left to keep`, `"status ${b.id}" shows what happened to them.`);
+        case 'refused':
+          return say(`ECS would not move the release time of batch ${b.id}`, `Reason: ${outcome.error.code}`, hintFor(outcome.error.code) ?? 'Ask an administrator to look at the batch.');
+        case 'extended':
+          return extended(outcome.batch, outcome.failed.length);
+      }
     }
   }
 }

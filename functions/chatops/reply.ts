@@ -189,6 +189,27 @@ export function cancelled(batchId: string, release: boolean): ChatMessage {
   };
 }
 
+/** After `release <id>`: each instance's fate if known now, else that the sweeper is on it. */
+export function released(b: Batch): ChatMessage {
+  const left = b.instances.filter((i) => i.state !== 'Released' && i.state !== 'Lost').length;
+  const gone = b.instances.length - left;
+  return {
+    title: left === 0 ? `Released the instances of batch ${b.id}` : `Releasing the instances of batch ${b.id}`,
+    lines: left === 0 ? [`${gone} released${b.instances.some((i) => i.state === 'Lost') ? ' (some were already gone)' : ''}.`] : [`${gone} of ${b.instances.length} released so far; the rest are being released.`],
+    audience: 'channel',
+  };
+}
+
+/** After `extend <id> for <duration>`: the new time, scheduled (ECS releases them then, not now). */
+export function extended(b: Batch, failed: number): ChatMessage {
+  const at = b.releaseAt === undefined ? 'not automatically' : `at ${new Date(b.releaseAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return {
+    title: `Batch ${b.id} will be released ${at}`,
+    lines: failed > 0 ? [`ECS refused to move ${failed} of its instances: "status ${b.id}" shows them.`] : [],
+    audience: 'channel',
+  };
+}
+
 export function help(topic?: CommandName): ChatMessage {
   return topic === undefined
     ? { title: 'ecs-batch commands', lines: [...HELP_LINES], audience: 'requester' }

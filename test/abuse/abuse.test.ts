@@ -67,9 +67,13 @@ describe('scope escalation', () => {
     const id = mine.json.id;
     expect((await call(deps, 'GET', `/batches/${id}`, { token: TOKENS.demoOnly })).statusCode).toBe(404);
     expect((await call(deps, 'POST', `/batches/${id}/cancel`, { token: TOKENS.demoOnly, body: { release: true } })).statusCode).toBe(404);
+    expect((await call(deps, 'POST', `/batches/${id}/release`, { token: TOKENS.demoOnly })).statusCode).toBe(404);
+    expect((await call(deps, 'POST', `/batches/${id}/release-at`, { token: TOKENS.demoOnly, body: { releaseAfter: 'PT2H' } })).statusCode).toBe(404);
     expect((await call(deps, 'GET', '/batches', { token: TOKENS.demoOnly })).json.batches).toEqual([]);
+    expect((await call(deps, 'GET', '/batches', { token: TOKENS.demoOnly, query: { owner: 'admin' } })).statusCode).toBe(403);
     expect((await s.store.getBatch(id))?.status).toBe('PENDING');
     expect(s.ecsEmu.control.instances().every((i) => i.fate === 'live')).toBe(true);
+    expect(s.ecsEmu.control.calls().ModifyInstanceAutoReleaseTime).toBeUndefined();
   });
 
   it('refuses prototype pollution and smuggled scope fields as unknown fields', async () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const paths = fc.oneof(
-  fc.constantFrom('/batches', '/batches/', '/batches/b-0123456789abcdef01234567', '/batches/b-0123456789abcdef01234567/cancel', '/healthz', '/openapi.json', '/chatops/slack', '/chatops/dingtalk', '/chatops/feishu'),
+  fc.constantFrom('/batches', '/batches/', '/batches/b-0123456789abcdef01234567', '/batches/b-0123456789abcdef01234567/cancel', '/batches/b-0123456789abcdef01234567/release', '/batches/b-0123456789abcdef01234567/release-at', '/healthz', '/openapi.json', '/chatops/slack', '/chatops/dingtalk', '/chatops/feishu'),
   fc.constantFrom('/batches/../healthz', '/batches/%2e%2e/x', '//batches', '/batches/b-0123456789abcdef01234567/cancel/extra', '/BATCHES', '/batches\u0000', '/batches/' + 'a'.repeat(5000)),
   fc.webPath(),
   fc.string({ maxLength: 200 }).map((p) => '/' + p),
@@ -31,6 +31,7 @@ const bodies = fc.oneof(
   fc.json({ maxDepth: 6 }),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.record({ profile: fc.oneof(fc.string(), fc.constant('demo'), fc.integer()), amount: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)), dryRun: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({ releaseAt: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer()), releaseAfter: fc.oneof(fc.string(), fc.constantFrom('PT2H', 'PT10M', 'P99999W')) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
   fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b).toString('latin1')),
   fc.constantFrom(deep(10_000), '{"amount":1e309}', '{"__proto__":{"admin":true},"profile":"demo"}', '\ufeff{"profile":"demo","amount":0}', 'x'.repeat(70_000)),
 );
@@ -39,7 +40,7 @@ const tokens = fc.constantFrom(undefined, `Bearer ${TOKENS.admin}`, `Bearer ${TO
 describe('every route under random input', () => {
   it('answers a JSON 4xx, never a 5xx or a stack trace, and creates nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(methods, paths, contentTypes, bodies, tokens, fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 }), { maxKeys: 4 }), fc.dictionary(fc.constantFrom('wait', 'status', 'limit', 'cursor', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 3 }), async (method, path, type, body, auth, extra, query) => {
+      fc.asyncProperty(methods, paths, contentTypes, bodies, tokens, fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 }), { maxKeys: 4 }), fc.dictionary(fc.constantFrom('wait', 'status', 'limit', 'cursor', 'owner', 'view', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 3 }), async (method, path, type, body, auth, extra, query) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
         if (type !== undefined) headers['content-type'] = type;

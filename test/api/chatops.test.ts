@@ -229,7 +229,7 @@ describe('POST /chatops/slack', () => {
     expect(ledger().map((i) => i.fate)).toEqual(['deleted', 'deleted']);
     expect((await s.store.getBatch(id))!.status).toBe('CANCELLED');
     expect((await slack(slackForm(`cancel ${id}`))).json.text).toContain('already cancelled');
-    expect((await slack(slackForm('help'))).json.text).toContain('Commands: scale-out, status, list, cancel, help');
+    expect((await slack(slackForm('help'))).json.text).toContain('Commands: scale-out, status, list, cancel, release, extend, help');
     const typo = await slack(slackForm('scale-out demo'));
     expect(typo.json.text).toContain('usage: scale-out &lt;profile&gt; &lt;amount&gt;');
   });

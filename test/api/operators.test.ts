@@ -44,14 +44,21 @@ async function runningBatch(token: string, amount = 2): Promise<string> {
   return res.json.id;
 }
 
-/** `scale-out demo <n> for 2h` from Slack user U-ALICE; returns the batch id. */
-async function chatBatch(amount: number): Promise<string> {
+let trigger = 0;
+/** A slash command from Slack user U-ALICE; the text of the answer. */
+async function slack(text: string): Promise<string> {
   const ts = String(Math.floor(s.clock.now() / 1000));
-  const body = new URLSearchParams({ team_id: 'T1', channel_id: 'C1', user_id: 'U-ALICE', user_name: 'alice', command: '/ecs', text: `scale-out demo ${amount} for 2h`, response_url: 'http://127.0.0.1:9/slack', trigger_id: `t-${ts}-${amount}` }).toString();
+  const body = new URLSearchParams({ team_id: 'T1', channel_id: 'C1', user_id: 'U-ALICE', user_name: 'alice', command: '/ecs', text, response_url: 'http://127.0.0.1:9/slack', trigger_id: `t-${ts}-${++trigger}` }).toString();
   const sig = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
   const res = await call(deps, 'POST', '/chatops/slack', { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig } });
-  const id = /b-[0-9a-f]{24}/.exec(res.json.text)?.[0];
-  if (!id) throw new Error(`no batch in ${res.body}`);
+  return String(res.json.text);
+}
+
+/** `scale-out demo <n> for 2h` from Slack user U-ALICE; returns the batch id. */
+async function chatBatch(amount: number): Promise<string> {
+  const text = await slack(`scale-out demo ${amount} for 2h`);
+  const id = /b-[0-9a-f]{24}/.exec(text)?.[0];
+  if (!id) throw new Error(`no batch in ${text}`);
   return id;
 }
 
@@ -90,6 +97,32 @@ describe('the admin scope', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json.error.details.field).toBe('owner');
     expect((await get('/batches', TOKENS.operator, { owner: 'demo-only' })).json.batches.map((b: { id: string }) => b.id)).toEqual([theirs]);
+  });
+});
+
+describe('chat: release <id> and extend <id> for 2h', () => {
+  it('moves the release time of the sender\u2019s batch, then releases it; someone else\u2019s batch is not theirs', async () => {
+    const id = await chatBatch(2);
+    for (let i = 0; i < 5 && (await s.store.getBatch(id))!.status !== 'RUNNING'; i++) {
+      s.clock.advance(3_000);
+      await runSweep();
+    }
+    const extended = await slack(`extend ${id} for 5h`);
+    expect(extended).toContain(`Batch ${id} will be released at`);
+    const at = (await s.store.getBatch(id))!.releaseAt!;
+    expect(at - s.clock.now()).toBeGreaterThan(5 * 3600_000 - 60_000);
+    for (const i of ledger()) expect(Date.parse(i.autoReleaseAt!)).toBe(Math.floor(at / 60_000) * 60_000);
+    expect(await slack(`extend ${id} for 10m`)).toContain('too soon');
+
+    const released = await slack(`release ${id}`);
+    expect(released).toContain(`Released the instances of batch ${id}`);
+    expect(ledger().map((i) => i.fate)).toEqual(['deleted', 'deleted']);
+    expect((await s.store.getBatch(id))!.instances.map((i) => i.state)).toEqual(['Released', 'Released']);
+    expect(await slack(`extend ${id} for 2h`)).toContain('no instances left');
+
+    const mine = await runningBatch(TOKENS.admin, 1);
+    expect(await slack(`release ${mine}`)).toContain(`I know no batch ${mine} of yours`);
+    expect(ledger().find((i) => i.fate === 'live')).toBeDefined();
   });
 });
 

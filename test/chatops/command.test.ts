@@ -111,6 +111,17 @@ describe('parseCommand', () => {
       expect(parseCommand('/ecs LIST')).toEqual({ kind: 'list' });
     });
 
+    it('reads release and extend, and says what is missing', () => {
+      expect(parseCommand('release b-1a2b3c')).toEqual({ kind: 'release', batchId: 'b-1a2b3c' });
+      expect(parseCommand('extend b-1a2b3c for 2h')).toEqual({ kind: 'extend', batchId: 'b-1a2b3c', duration: { iso: 'PT2H', ms: 7_200_000 } });
+      expect(parseCommand('Extend b-1a2b3c FOR 1H30M')).toMatchObject({ kind: 'extend', duration: { ms: 5_400_000 } });
+      expect(parseCommand('release')).toEqual({ kind: 'error', error: 'release needs a batch id.', usage: usage('release') });
+      expect(parseCommand('extend b-1 2h')).toMatchObject({ kind: 'error', error: expect.stringMatching(/for <duration>/), usage: usage('extend') });
+      expect(parseCommand('extend b-1 for')).toMatchObject({ kind: 'error', usage: usage('extend') });
+      expect(parseCommand('extend b-1 for soon')).toMatchObject({ kind: 'error', error: expect.stringMatching(/not a duration/) });
+      expect(parseCommand('release b-1 now')).toMatchObject({ kind: 'error', error: expect.stringMatching(/"now"/) });
+    });
+
     it('reads cancel with and without release', () => {
       expect(parseCommand('cancel b-1a2b3c')).toEqual({ kind: 'cancel', batchId: 'b-1a2b3c', release: false });
       expect(parseCommand('cancel b-1a2b3c RELEASE')).toEqual({ kind: 'cancel', batchId: 'b-1a2b3c', release: true });

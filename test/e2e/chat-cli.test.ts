@@ -58,7 +58,7 @@ describe('npm run chat against the local stack', () => {
   it('stops after the answer when no final reply is coming, and shows the ACL refusal', async () => {
     const help = await chat('slack', 'help');
     expect(help).toMatchObject({ status: 200, complete: true, replies: [] });
-    expect(help.ack).toContain('Commands: scale-out, status, list, cancel, help');
+    expect(help.ack).toContain('Commands: scale-out, status, list, cancel, release, extend, help');
     const stranger = await chat('dingtalk', 'scale-out demo 1', { userId: 'someone-else', conversationId: 'another-room' });
     expect(stranger.complete).toBe(true);
     expect(stranger.ack).toContain("not on this bot's list");
