@@ -1,4 +1,4 @@
-import { EcsError, StoreError } from '../core/errors';
+import { EcsError, messageOf, StoreError } from '../core/errors';
 import type { BatchStore, EcsPort } from '../core/ports';
 import { authenticate, type TokenScope } from './auth';
 import { badRequest, HttpError, json, type HttpRequest, type HttpResponse } from './http';
@@ -62,7 +62,7 @@ export function explainStoreFailure(err: unknown, instance: string): Check {
     };
   }
   const code = err instanceof StoreError ? err.code : 'Unknown';
-  const text = err instanceof Error ? err.message : String(err);
+  const text = messageOf(err);
   if (code === 'OTSAuthFailed' && /instance ACL/i.test(text)) {
     return {
       name: 'tablestore', ok: false, code,
@@ -92,7 +92,7 @@ export function explainEcsFailure(err: unknown, region: string): Check {
     };
   }
   const code = err instanceof EcsError ? err.code : 'Unknown';
-  const text = err instanceof Error ? err.message : String(err);
+  const text = messageOf(err);
   if (/^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|Unauthorized)/i.test(code)) {
     return {
       name: 'ecs', ok: false, code,

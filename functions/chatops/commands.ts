@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isTerminal, newBatchId, type Batch, type ChatReplyState } from '../core/batch';
 import { cancelBatch } from '../core/cancel';
+import { messageOf } from '../core/errors';
 import { extendBatch } from '../core/extend';
 import { releaseBatch } from '../core/release-batch';
 import { delivered } from '../core/delivery';
@@ -143,7 +144,7 @@ async function answerFeishuOnce(deps: ChatDeps, requestId: string, chat: ChatReq
     else {
       await deps.post(hook, JSON.stringify(toFeishuBot(message)), {}, { platformCodes: true }).catch((e: unknown) => {
         // The message names neither the URL nor the answer (DeliveryError).
-        throw new PushAgain('unposted', `the acknowledgement could not be posted to the Feishu bot webhook (${e instanceof Error ? e.message : 'failed'}); push the event again`, { cause: e });
+        throw new PushAgain('unposted', `the acknowledgement could not be posted to the Feishu bot webhook (${messageOf(e)}); push the event again`, { cause: e });
       });
     }
     await deps.store.tryLease(answered, requestId, deps.clock.now(), FEISHU_ANSWERED_MS);
