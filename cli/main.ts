@@ -129,9 +129,10 @@ async function execute(c: Exclude<Command, { kind: 'help' }>, g: Global, a: Api,
       const body = c.releaseAfter ? { releaseAfter: c.releaseAfter } : { releaseAt: untilToIso(c.until!, new Date(io.now())) };
       const res = await a.request('POST', `/batches/${encodeURIComponent(c.id)}/release-at`, { body });
       print(res.json);
-      const failed = (res.json.failed ?? []) as Array<{ instanceId: string; code: string }>;
-      for (const f of failed) io.stderr(`not moved: ${f.instanceId} (${f.code})\n`);
-      return failed.length > 0 ? EXIT.refused : EXIT.ok;
+      const failed = (res.json.failed ?? []) as Array<{ instanceId: string; code: string; gone?: boolean }>;
+      for (const f of failed) io.stderr(`not moved: ${f.instanceId} (${f.gone ? 'no longer exists' : f.code})\n`);
+      // Instances that are gone need no time; one ECS refused does: that is a refusal.
+      return failed.some((f) => !f.gone) ? EXIT.refused : EXIT.ok;
     }
   }
 }

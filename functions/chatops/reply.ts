@@ -205,7 +205,7 @@ export function extended(b: Batch, failed: number): ChatMessage {
   const at = b.releaseAt === undefined ? 'not automatically' : `at ${new Date(b.releaseAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return {
     title: `Batch ${b.id} will be released ${at}`,
-    lines: failed > 0 ? [`ECS refused to move ${failed} of its instances: "status ${b.id}" shows them.`] : [],
+    lines: failed > 0 ? [`${failed} of its instances could not be moved (ECS refused them, or they are gone): "status ${b.id}" shows them.`] : [],
     audience: 'channel',
   };
 }

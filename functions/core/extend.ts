@@ -3,7 +3,8 @@ import { EcsError, VersionConflict } from './errors';
 import type { Deps } from './ports';
 
 export type ExtendOutcome =
-  | { kind: 'extended'; batch: Batch; failed: Array<{ instanceId: string; code: string }> }
+  /** `failed`: instances ECS refused, or no longer knows (`gone`). */
+  | { kind: 'extended'; batch: Batch; failed: Array<{ instanceId: string; code: string; gone?: boolean }> }
   /** ECS refused the time or the billing method: nothing was changed. */
   | { kind: 'refused'; error: EcsError }
   | { kind: 'submitting' }
@@ -13,7 +14,8 @@ export type ExtendOutcome =
  * Move the automatic release time of a batch's instances (ECS ModifyInstanceAutoReleaseTime, one call per
  * instance) and record it on the batch, so replacement chunks launched later get it too. Idempotent: the
  * same time twice is the same state, so a caller who got 503 repeats the request. Instances ECS no longer
- * knows are recorded Lost.
+ * knows are reported, not recorded: the sweeper's looks decide Lost (with their grace for a Describe that
+ * lags creation), and an ended batch's outcome stays what it was when it ended.
  */
 export async function extendBatch(deps: Deps, batch: Batch, releaseAt: number, requestId: string): Promise<ExtendOutcome> {
   // Mid-submission a RunInstances in flight would still carry the old time.
@@ -27,19 +29,13 @@ export async function extendBatch(deps: Deps, batch: Batch, releaseAt: number, r
     if (e instanceof EcsError && e.kind === 'rejected') return { kind: 'refused', error: e };
     throw e;
   }
-  const gone = new Set(results.filter((r) => r.gone).map((r) => r.instanceId));
-  const failed = results.filter((r) => !r.ok && !r.gone).map((r) => ({ instanceId: r.instanceId, code: r.code ?? 'Unknown' }));
+  const failed = results.filter((r) => !r.ok).map((r) => ({ instanceId: r.instanceId, code: r.code ?? 'Unknown', ...(r.gone ? { gone: true } : {}) }));
   // A sweeper may write the batch meanwhile: re-read and apply again (the ECS side is already done).
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
     try {
-      const saved = await deps.store.saveBatch({
-        ...batch,
-        releaseAt,
-        updatedAt: now,
-        instances: batch.instances.map((i) => (gone.has(i.instanceId) && !GONE_STATES.has(i.state) ? { ...i, state: 'Lost' } : i)),
-      });
-      deps.log.info('release time moved', { requestId, batchId: batch.id, instances: ids.length - gone.size - failed.length, failed: failed.length });
+      const saved = await deps.store.saveBatch({ ...batch, releaseAt, updatedAt: now });
+      deps.log.info('release time moved', { requestId, batchId: batch.id, instances: ids.length - failed.length, failed: failed.length });
       return { kind: 'extended', batch: saved, failed };
     } catch (e) {
       if (!(e instanceof VersionConflict) || attempt >= 4) throw e;

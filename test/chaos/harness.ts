@@ -4,6 +4,7 @@ import type { AppDeps } from '../../functions/api/deps';
 import type { HttpRequest } from '../../functions/api/http';
 import { clientToken, isTerminal, type Batch } from '../../functions/core/batch';
 import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';
+import { needsRelease } from '../../functions/core/release';
 import { sweep, watch, type SweepDeps } from '../../functions/sweeper/sweep';
 import { appDeps, startStack, TOKENS, type Stack } from '../support/stack';
 import { profiles as baseProfiles } from '../support/profiles';
@@ -164,6 +165,15 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
       const id = pick(r, [...ids]);
       work.push(api('POST', `/batches/${id}/cancel`, { release: r() < 0.5 }));
     }
+    // An operator steering batches: release one whatever its state, cancel one again with release (issue
+    // 12 item 13), or keep one longer. Each must be carried to the end despite the faults and crashes.
+    if (step > 6 && r() < 0.12 && ids.size > 0) {
+      const id = pick(r, [...ids]);
+      const what = r();
+      if (what < 0.4) work.push(api('POST', `/batches/${id}/release`, {}));
+      else if (what < 0.7) work.push(api('POST', `/batches/${id}/cancel`, { release: true }));
+      else work.push(api('POST', `/batches/${id}/release-at`, { releaseAfter: 'PT3H' }));
+    }
     if (step > 3 && r() < 0.2 * o.faults) {
       const spot = s.ecsEmu.control.instances().filter((i) => i.fate === 'live' && i.instanceType !== 'ecs.g7.large');
       if (spot.length) {
@@ -190,7 +200,7 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
   while (s.clock.now() < horizon) {
     await sweep(healthy, s.clock.now() + 50_000);
     const bs = all();
-    if (bs.every((b) => isTerminal(b.status) && (!b.callback || b.callback.state === 'delivered' || b.callback.state === 'failed'))) break;
+    if (bs.every((b) => isTerminal(b.status) && !needsRelease(b) && (!b.callback || b.callback.state === 'delivered' || b.callback.state === 'failed'))) break;
     s.clock.advance(STEP_MS * 2);
   }
   const listed = await listAll(api);
@@ -272,6 +282,19 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
       stuck++;
       problems.push(`batch ${b.id} is still ${b.status}`);
     }
+    if (needsRelease(b)) {
+      stuck++;
+      problems.push(`batch ${b.id} still owes the release of its instances`);
+    }
+    // A release that is done left nothing of the batch running, and says what became of each instance.
+    if ((b.release?.releasedAt !== undefined || b.cancel?.released) && ledger.some((i) => i.fate === 'live' && i.tags.some((t) => t.key === 'ecs-batch:batch' && t.value === b.id))) {
+      inconsistent++;
+      problems.push(`batch ${b.id} was released but ECS still runs one of its instances`);
+    }
+    if ((b.release?.releasedAt !== undefined || b.cancel?.released) && b.instances.some((i) => i.state !== 'Released' && i.state !== 'Lost')) {
+      inconsistent++;
+      problems.push(`batch ${b.id} was released but shows an instance neither Released nor Lost`);
+    }
     if (isTerminal(b.status) && b.callback && !received.has(b.callback.deliveryId)) {
       undelivered++;
       problems.push(`batch ${b.id} ended ${b.status} but its callback was never received (${b.callback.state})`);
@@ -283,7 +306,8 @@ function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string
       }
     }
     const alive = b.instances.filter((i) => i.state !== 'Lost' && i.state !== 'Reclaimed');
-    if (b.status === 'RUNNING' && (alive.length !== b.amount || alive.some((i) => i.state !== 'Running'))) {
+    // (A RUNNING batch released afterwards keeps its status; its instances say Released.)
+    if (b.status === 'RUNNING' && !b.release && (alive.length !== b.amount || alive.some((i) => i.state !== 'Running'))) {
       inconsistent++;
       problems.push(`batch ${b.id} is RUNNING with ${alive.length} live instances for ${b.amount}`);
     }
