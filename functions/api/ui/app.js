@@ -171,6 +171,7 @@ function listScreen() {
         list.status = select.value;
         list.cursors = [null];
         listScreen();
+        document.getElementById('status').focus(); // the screen was redrawn: keep the keyboard where it was
       },
     },
     h('option', { value: '' }, 'All statuses'),
@@ -179,7 +180,7 @@ function listScreen() {
   const live = h('span', { class: 'live', 'aria-live': 'polite' });
   const body = h('div', { 'aria-busy': 'true' }, h('p', { class: 'state' }, 'Loading batches…'));
   show(
-    h('div', { class: 'bar' }, h('h1', {}, 'Batches'), h('div', { class: 'tools' }, h('label', { for: 'status' }, 'Status'), select, h('button', { type: 'button', onclick: listScreen }, 'Refresh'), live)),
+    h('div', { class: 'bar' }, h('h1', {}, 'Batches'), h('div', { class: 'tools' }, h('label', { for: 'status' }, 'Status'), select, h('button', { type: 'button', id: 'refresh', onclick: () => (listScreen(), document.getElementById('refresh').focus()) }, 'Refresh'), live)),
     body,
   );
   const signal = view.signal;
@@ -254,6 +255,7 @@ function listBody(data) {
         onclick: () => {
           list.cursors = [null];
           listScreen();
+          main.focus(); // the screen was redrawn: the next Tab starts at its top
         },
       }, 'Back to newest'),
     );
@@ -265,6 +267,7 @@ function listBody(data) {
         onclick: () => {
           list.cursors.push(data.cursor);
           listScreen();
+          main.focus();
         },
       }, 'Older batches'),
     );
