@@ -180,7 +180,7 @@ const ListQuerySchema = z.strictObject({
 
 async function listBatches(deps: AppDeps, req: HttpRequest, scope: TokenScope): Promise<HttpResponse> {
   const q = ListQuerySchema.safeParse(req.query);
-  if (!q.success) throw badRequest('invalid query', toFieldIssues(q.error.issues));
+  if (!q.success) throw badRequest('invalid query', toFieldIssues(q.error.issues, '(query)', 'unknown query parameter'));
   const { owner, view: shape, ...query } = q.data;
   if (owner !== undefined && owner !== scope.name && !scope.admin) {
     throw new HttpError(403, 'forbidden', 'only an admin token may list the batches of another owner', { field: 'owner' });

@@ -7,13 +7,15 @@ export interface FieldIssue {
 
 /**
  * zod issues as `{field, message}` pairs, the field a dotted path such as `tags.0.key` (`root` when the
- * issue is about the whole value). The one translation of zod's issues: every edge words its errors from it.
+ * issue is about the whole value). An unknown key is named as the field itself, one pair each, with the
+ * message `unknown` (a query says "unknown query parameter"). The one translation of zod's issues: every
+ * edge words its errors from it.
  */
-export function toFieldIssues(issues: readonly z.core.$ZodIssue[], root = '(body)'): FieldIssue[] {
-  return issues.map((i) => ({
-    field: i.path.length ? i.path.map(String).join('.') : root,
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-  }));
+export function toFieldIssues(issues: readonly z.core.$ZodIssue[], root = '(body)', unknown = 'unknown field'): FieldIssue[] {
+  const path = (p: readonly PropertyKey[]) => (p.length ? p.map(String).join('.') : root);
+  return issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: path([...i.path, k]), message: unknown })) : [{ field: path(i.path), message: i.message }],
+  );
 }
 
 export const fieldLine = (i: FieldIssue): string => `${i.field}: ${i.message}`;

@@ -169,7 +169,7 @@ describe('POST /batches refuses bad input with 4xx naming the field, creating no
   const cases: Array<[string, string | unknown, number, string]> = [
     ['malformed JSON', '{"profile": "demo", "amount": ', 400, '(body)'],
     ['a wrong type', { profile: 'demo', amount: 'three' }, 400, 'amount'],
-    ['an unknown field', { profile: 'demo', amount: 1, colour: 'red' }, 400, '(body)'],
+    ['an unknown field', { profile: 'demo', amount: 1, colour: 'red' }, 400, 'colour'],
     ['amount 0', { profile: 'demo', amount: 0 }, 400, 'amount'],
     ['amount 1001', { profile: 'demo', amount: 1001 }, 400, 'amount'],
     ['a release time too soon', { profile: 'demo', amount: 1, releaseAfter: 'PT10M' }, 400, 'releaseAfter'],
@@ -295,6 +295,19 @@ describe('reading and cancelling batches', () => {
     expect(cancelled.json.batches.map((b: { id: string }) => b.id)).toEqual([ids[1]]);
     const bad = await call(deps, 'GET', '/batches', { token: TOKENS.admin, query: { cursor: 'garbage' } });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('names the query parameter that is wrong or unknown, never (body)', async () => {
+    const fields = async (query: Record<string, string>) => {
+      const res = await call(deps, 'GET', '/batches', { token: TOKENS.admin, query });
+      expect(res.statusCode).toBe(400);
+      expect(res.json.error.code).toBe('invalid_request');
+      return res.json.error.details.fields as Array<{ field: string; message: string }>;
+    };
+    expect(await fields({ all: 'true' })).toEqual([{ field: 'all', message: 'unknown query parameter' }]);
+    expect((await fields({ all: 'true', mine: '1' })).map((f) => f.field)).toEqual(['all', 'mine']);
+    expect((await fields({ limit: '0' })).map((f) => f.field)).toEqual(['limit']);
+    expect((await fields({ status: 'DONE' })).map((f) => f.field)).toEqual(['status']);
   });
 
   it('cancels a batch and, when asked, releases its instances', async () => {
