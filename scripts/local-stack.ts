@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startEcsEmulator } from '../local/ecs';
 import { startLocalFc, type LocalFc } from '../local/fc';
+import { isSweepPayload } from '../local/fc/timers';
 import { startTablestoreEmulator } from '../local/tablestore';
 import { setupTables, tableNames } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
@@ -117,6 +118,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       log: o.log ?? (() => undefined),
     });
     closers.push(() => fc.close());
+    if (o.timers ?? true) sweepOnceNow(fc, o.log ?? (() => undefined));
     return {
       apiUrl: fc.httpUrl,
       fc,
@@ -131,5 +133,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   } catch (e) {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Fire every enabled sweep timer once, in the background. After a restart, batches that came due while the
+ * stack was down would otherwise wait for the timer's first tick (a minute, or LOCAL_SWEEP_SECONDS).
+ */
+function sweepOnceNow(fc: LocalFc, log: (line: string) => void): void {
+  for (const fn of fc.functions) {
+    for (const t of fn.timers) {
+      if (t.enable && isSweepPayload({ functionName: fn.functionName, triggerName: t.triggerName, payload: t.payload })) {
+        fc.fireTimer(fn.functionName, t.triggerName).catch((e: unknown) => log(`sweep at start: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    }
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../scripts/local-stack';
 import { ownBuildRoot } from '../support/build-root';
 
@@ -82,4 +85,32 @@ describe('the local stack without the fast path', () => {
     expect(status).toBe('RUNNING');
     expect(stack.fc.stats['ecs-batch-sweeper'].invocations.async).toBe(0);
   }, 60_000);
+});
+
+describe('npm start after a restart', () => {
+  let dataDir: string;
+  let stack: LocalStack | undefined;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ecs-batch-restart-'));
+  });
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('sweeps once at start, so a batch that came due while it was down does not wait for the timer', async () => {
+    // First run: no fast path and no timers, so the batch is left PENDING in .local-data.
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, timers: false, env: { SWEEPER_FUNCTION: '' } });
+    const created = await api(stack, 'POST', '/batches', { profile: 'demo', amount: 2 });
+    expect(created.json.status).toBe('PENDING');
+    const due = Date.parse(created.json.createdAt) + 6_000; // a new batch is first due 5 s after submission
+    await stack.close();
+    stack = undefined;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+    // Second run: the sweep timer would next fire in an hour.
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, sweepSeconds: 3_600, env: { SWEEPER_FUNCTION: '' } });
+    const done = await waitFor(stack, created.json.id, 'RUNNING', 30);
+    expect(done.instances).toHaveLength(2);
+    expect(stack.fc.stats['ecs-batch-sweeper'].invocations.timer).toBe(1);
+  }, 120_000);
 });
