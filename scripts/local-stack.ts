@@ -7,6 +7,7 @@ import { startTablestoreEmulator } from '../local/tablestore';
 import { setupTables, tableNames } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
 import { buildFunctions } from './build';
+import { lockDataDir } from './data-lock';
 import { localChatEnv } from './chat';
 import { localApiTokens } from './local-token';
 
@@ -72,6 +73,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   let tablestoreEndpoint = o.tablestoreEndpoint;
   let ecsControl: LocalStack['ecsControl'];
   let tablestoreControl: LocalStack['tablestoreControl'];
+  // First, before any emulator opens its files: one stack per data folder.
+  const lock = o.dataDir ? lockDataDir(o.dataDir) : undefined;
+  if (lock) closers.push(async () => lock.release());
   try {
     if (!ecsEndpoint) {
       const ecs = await startEcsEmulator({ bootSeconds: o.bootSeconds, dataDir: o.dataDir && join(o.dataDir, 'ecs'), log: () => undefined });
@@ -118,6 +122,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       log: o.log ?? (() => undefined),
     });
     closers.push(() => fc.close());
+    lock?.verify();
     if (o.timers ?? true) sweepOnceNow(fc, o.log ?? (() => undefined));
     return {
       apiUrl: fc.httpUrl,
