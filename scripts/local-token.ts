@@ -46,7 +46,16 @@ export function resolveLocalToken(opts: { envToken?: string; dataDir?: string })
   }
   const token = newToken();
   mkdirSync(opts.dataDir, { recursive: true });
-  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  try {
+    // Exclusive create: of two starts racing on a fresh folder (the second is refused by the data-folder
+    // lock right after), the first token written is the one kept, and both print it.
+    writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const saved = readFileSync(path, 'utf8').trim();
+    if (tokenProblem(saved) === undefined) return { token: saved, source: 'saved' };
+    writeFileSync(path, `${token}\n`, { mode: 0o600 }); // an unusable one is replaced
+  }
   chmodSync(path, 0o600);
   return { token, source: 'new' };
 }
