@@ -123,6 +123,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     });
     closers.push(() => fc.close());
     lock?.verify();
+    // ECS events, as EventBridge would deliver them: the emulator publishes to local/fc's default bus, which
+    // invokes the sweeper's eventbridge trigger (s.yaml) with each matching event. An external ECS endpoint
+    // can post to the same bus: `--events-sink http://<fc api>/__eventbridge/events`.
+    ecsControl?.setEventSink((event) => fc.publishEvent(event));
     if (o.timers ?? true) sweepOnceNow(fc, o.log ?? (() => undefined));
     return {
       apiUrl: fc.httpUrl,

@@ -1,25 +1,28 @@
-import type { BatchStore, EcsPort, Invoker } from '../core/ports';
+import type { BatchStore, EcsPort, EventStore, Invoker } from '../core/ports';
 import { credentialsKey, type Credentials } from './credentials';
 import { ecsAdapter } from './ecs';
 import type { CloudEnv } from './env';
 import { fcInvoker, noInvoker } from './fc';
-import { tablestoreBatchStore, tableNames } from './store';
+import { tablestoreBatchStore, tablestoreEventStore, tableNames } from './store';
 import { Tablestore } from './tablestore';
 
-const stores = new Map<string, BatchStore>();
+const stores = new Map<string, { store: BatchStore; events: EventStore }>();
 
 /**
  * The cloud side of the dependencies object, built per invocation from that invocation's credentials
  * (FC's STS credentials rotate) and reusing SDK clients across warm invocations.
  */
-export function cloudDeps(env: CloudEnv, credentials: Credentials, where: { region: string; accountId?: string }): { ecs: EcsPort; store: BatchStore; invoker: Invoker } {
+export function cloudDeps(env: CloudEnv, credentials: Credentials, where: { region: string; accountId?: string }): { ecs: EcsPort; store: BatchStore; events: EventStore; invoker: Invoker } {
   const key = `${env.TABLESTORE_ENDPOINT}|${credentialsKey(credentials)}`;
-  let store = stores.get(key);
-  if (!store) {
+  let tables = stores.get(key);
+  if (!tables) {
     if (stores.size > 16) stores.clear();
-    store = tablestoreBatchStore(new Tablestore(credentials, { endpoint: env.TABLESTORE_ENDPOINT, instanceName: env.TABLESTORE_INSTANCE }), tableNames(env.TABLE_PREFIX));
-    stores.set(key, store);
+    const ts = new Tablestore(credentials, { endpoint: env.TABLESTORE_ENDPOINT, instanceName: env.TABLESTORE_INSTANCE });
+    const names = tableNames(env.TABLE_PREFIX);
+    tables = { store: tablestoreBatchStore(ts, names), events: tablestoreEventStore(ts, names) };
+    stores.set(key, tables);
   }
+  const { store, events } = tables;
   const ecs = ecsAdapter(credentials, {
     endpoint: env.ECS_ENDPOINT,
     protocol: env.ECS_PROTOCOL,
@@ -28,5 +31,5 @@ export function cloudDeps(env: CloudEnv, credentials: Credentials, where: { regi
   });
   const fcEndpoint = env.FUNCTION_COMPUTE_ENDPOINT ?? (where.accountId ? `${where.accountId}.${where.region}.fc.aliyuncs.com` : undefined);
   const invoker = fcEndpoint ? fcInvoker(credentials, { endpoint: fcEndpoint, protocol: env.FUNCTION_COMPUTE_ENDPOINT ? 'HTTP' : 'HTTPS', region: where.region }) : noInvoker;
-  return { ecs, store, invoker };
+  return { ecs, store, events, invoker };
 }

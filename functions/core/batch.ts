@@ -77,6 +77,8 @@ export interface InstanceRecord {
   runningAt?: number;
   /** Its end as far as the batch knows: first missed by the look that made it Lost, seen Reclaimed, or released. */
   endedAt?: number;
+  /** A spot interruption notice came for it (the event's time): ECS releases it a few minutes later. */
+  interruptedAt?: number;
 }
 
 /** A final-outcome delivery's state, the same for the callback and the chat reply (core/delivery.ts). */

@@ -51,6 +51,8 @@ export interface DueEntry {
   shard: number;
   dueAt: number;
   batchId: string;
+  /** Put by an ECS event ("look now"), not by a reschedule: the batch is due now whatever its own dueAt says. */
+  nudge?: boolean;
 }
 
 /** Batches and their due-queue in Tablestore. Every write that changes a batch is conditional on version. */
@@ -78,6 +80,28 @@ export interface BatchStore {
   tryLease(name: string, owner: string, now: number, ms: number): Promise<boolean>;
   /** Give the lease up, if `owner` still holds it. */
   dropLease(name: string, owner: string): Promise<void>;
+  /**
+   * Remember which batch these instances belong to (the instance -> batch index ECS events are mapped with).
+   * Written after RunInstances answers and before the batch records the ids, so an event for one of our
+   * instances always finds its batch. Safe to repeat.
+   */
+  indexInstances(batchId: string, instanceIds: readonly string[]): Promise<void>;
+}
+
+/** What handling ECS events needs besides the batches. */
+export interface EventStore {
+  /** The batch an instance belongs to; undefined for an instance that is not ours (one read). */
+  batchOf(instanceId: string): Promise<string | undefined>;
+  /** Record an event key (source + id) for a day; false if it was already recorded (a repeated delivery). */
+  firstDelivery(key: string, now: number): Promise<boolean>;
+  /** Forget a recorded key, so a redelivery of an event we failed to handle is handled. */
+  forgetDelivery(key: string): Promise<void>;
+  /** Put a "look now" entry in the due-queue for the batch; returns it. */
+  nudge(batchId: string, at: number): Promise<DueEntry>;
+  /** Note that events from `region` arrive; written at most every `everyMs` per process. */
+  noteEvents(region: string, now: number): Promise<void>;
+  /** When an event from `region` last arrived, as far as noteEvents recorded it. */
+  lastEventAt(region: string): Promise<number | undefined>;
 }
 
 /** Structured log lines. A field named `error` may hold whatever was thrown: the logger renders it safely. */

@@ -82,15 +82,40 @@ function decide(b: Batch, now: number, opts: ReconcileOptions): Batch {
   const allRunning = alive.every((i) => i.state === 'Running' && i.missingSince === undefined);
   const missing = b.amount - alive.length;
   if (allRunning && missing === 0) return end(b, 'RUNNING', now);
+  // A spot instance under reclaim is still running for a few minutes: replace it now (the rest may still be
+  // booting), so its replacement can be Running before it goes. Other losses wait for the rest, as below.
+  if (!allRunning && missing > 0 && b.instances.some((i) => i.state === 'Reclaimed') && canReplace(b, now, opts)) return addReplacements(b, missing, now);
   if (allRunning && missing > 0) {
     const lost = b.instances.length - alive.length;
-    if (b.replaceLost && lost > 0 && (b.replacements ?? 0) < opts.maxReplacements && now < b.deadlineAt) {
+    if (lost > 0 && canReplace(b, now, opts)) {
       return addReplacements(b, missing, now);
     }
     return end(b, alive.length > 0 ? 'PARTIAL' : 'FAILED', now);
   }
   if (now >= b.deadlineAt) return end(b, 'TIMED_OUT', now);
   return b;
+}
+
+const canReplace = (b: Batch, now: number, opts: ReconcileOptions) => b.replaceLost && (b.replacements ?? 0) < opts.maxReplacements && now < b.deadlineAt;
+
+/**
+ * A spot interruption notice for one instance of a batch being tracked: it is marked Reclaimed with the
+ * notice's time, and a `replaceLost` batch gets its replacement chunk at once (SUBMITTING: the caller stores
+ * it, with its new ClientToken, before any RunInstances). The batch never ends on a notice alone: the next
+ * DescribeInstances (which shows the Recycling lock) decides. Pure.
+ */
+export function interrupt(batch: Batch, instanceId: string, at: number, now: number, opts: ReconcileOptions = DEFAULT_RECONCILE): Batch {
+  const inst = batch.instances.find((i) => i.instanceId === instanceId);
+  if (!inst || inst.interruptedAt !== undefined) return batch;
+  const b: Batch = structuredClone(batch);
+  const mine = b.instances.find((i) => i.instanceId === instanceId)!;
+  mine.interruptedAt = at;
+  b.updatedAt = now;
+  if (isTerminal(b.status) || GONE.has(mine.state)) return b;
+  mine.state = 'Reclaimed';
+  mine.endedAt ??= at;
+  const missing = b.amount - b.instances.filter((i) => !GONE.has(i.state)).length;
+  return b.status === 'PENDING' && missing > 0 && canReplace(b, now, opts) ? addReplacements(b, missing, now) : b;
 }
 
 function end(b: Batch, status: Batch['status'], now: number): Batch {
@@ -115,8 +140,33 @@ function addReplacements(b: Batch, missing: number, now: number): Batch {
   return b;
 }
 
+/**
+ * With ECS events flowing (EventBridge), a Running, Stopped or Deleted event makes a batch due at once, so
+ * looking on a timer is only the safety net for a lost event: a healthy PENDING batch is first looked at
+ * EVENT_FIRST_LOOK_MS after its creation (no DescribeInstances before: it would only see Pending), then every
+ * EVENT_LOOK_MS (the minute timer's pace). A lost event costs latency, never an outcome.
+ */
+export const EVENT_FIRST_LOOK_MS = 120_000;
+export const EVENT_LOOK_MS = 60_000;
+
+export interface LookOptions {
+  /** Events from the batch's region arrived recently (see EventStore.lastEventAt). */
+  events?: boolean;
+}
+
+/**
+ * Whether a look at a PENDING batch needs a DescribeInstances: always without events, or when an event made
+ * it due; with events, not while it is young and nothing is waiting on a look (a missing instance's grace,
+ * a start to retry).
+ */
+export function wantsDescribe(b: Batch, now: number, o: LookOptions & { nudged: boolean }): boolean {
+  if (b.status !== 'PENDING') return false;
+  if (!o.events || o.nudged || (b.failures ?? 0) > 0) return true;
+  return now >= b.createdAt + EVENT_FIRST_LOOK_MS || now >= b.deadlineAt || b.instances.some((i) => i.missingSince !== undefined || i.state === 'Stopped');
+}
+
 /** When to look at a batch again: soon while instances boot, backing off while nothing changes. */
-export function nextLook(b: Batch, now: number): number | undefined {
+export function nextLook(b: Batch, now: number, o: LookOptions = {}): number | undefined {
   if (isTerminal(b.status)) {
     // The earliest of what an ended batch still owes: its callback, its chat reply (a retry of either was
     // otherwise never scheduled when the other was absent) and a release still owed.
@@ -130,7 +180,11 @@ export function nextLook(b: Batch, now: number): number | undefined {
   // cheap because a sweep describes all its batches together, 100 ids a call.
   // Whole milliseconds: dueAt is also an INTEGER key of the due-queue, and the two must compare equal.
   const base = b.status === 'SUBMITTING' ? 10_000 : failures > 0 ? 5_000 : Math.min(10_000, Math.max(2_000, Math.ceil((now - b.createdAt) / 10)));
-  const later = now + Math.min(300_000, base * 2 ** Math.min(failures, 6));
+  let later = now + Math.min(300_000, base * 2 ** Math.min(failures, 6));
+  if (o.events && b.status === 'PENDING' && failures === 0) {
+    const waits = b.instances.flatMap((i) => [i.missingSince, i.state === 'Stopped' ? i.startRequestedAt : undefined]).filter((t): t is number => t !== undefined);
+    later = Math.max(now + 2_000, Math.min(now < b.createdAt + EVENT_FIRST_LOOK_MS ? b.createdAt + EVENT_FIRST_LOOK_MS : now + EVENT_LOOK_MS, ...waits.map((t) => t + DEFAULT_RECONCILE.missingGraceMs)));
+  }
   // Look just after the deadline so the batch ends on time. Once the deadline is behind us, keep the backoff:
   // pinning to a past deadline made a batch that cannot be looked at (ECS down) due again at every sweep.
   return b.deadlineAt + 1_000 > now ? Math.min(b.deadlineAt + 1_000, later) : later;

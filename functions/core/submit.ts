@@ -9,7 +9,7 @@ import type { Deps, EcsPort, RunCall } from './ports';
  *   1. the chunk's (offering, attempt, ClientToken) is already stored;
  *   2. RunInstances(ClientToken): a crash here is recovered by calling again with the same token, which
  *      returns the same ids and creates nothing new;
- *   3. the ids are stored (conditional on version).
+ *   3. the ids go into the instance -> batch index (for ECS events), then into the batch (conditional on version).
  * On a capacity error the next offering gets a NEW token, stored before it is used, because ECS refuses a
  * known token with different parameters.
  *
@@ -23,6 +23,8 @@ export async function driveSubmission(deps: Pick<Deps, 'ecs' | 'store' | 'clock'
       const chunk = batch.chunks[index];
       try {
         const ids = await deps.ecs.runInstances(runCall(batch, chunk));
+        // The instance -> batch index first: an ECS event for one of these ids must never find no batch.
+        await deps.store.indexInstances(batch.id, ids);
         batch = await deps.store.saveBatch(recordIds(batch, chunk.index, ids, deps.clock.now()));
         break;
       } catch (e) {

@@ -30,6 +30,7 @@ export function batchView(b: Batch, opts: ViewOptions = {}) {
       startedAt: iso(i.startedAt),
       runningAt: iso(i.runningAt),
       endedAt: iso(i.endedAt),
+      interruptedAt: iso(i.interruptedAt),
     })),
     chunks: b.chunks.map((c) => ({
       index: c.index,

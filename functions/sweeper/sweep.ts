@@ -3,8 +3,8 @@ import { GONE_STATES, isTerminal, markReleased, type Batch } from '../core/batch
 import { deliver, owedDeliveries } from '../core/delivery';
 import { EcsError, VersionConflict } from '../core/errors';
 import { mapLimited } from '../core/limited';
-import type { Deps, DueEntry, InstanceView, Poster } from '../core/ports';
-import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, type ReconcileOptions } from '../core/reconcile';
+import type { Deps, DueEntry, EventStore, InstanceView, Poster } from '../core/ports';
+import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, wantsDescribe, type ReconcileOptions } from '../core/reconcile';
 import { deleteInstancesOf } from '../core/release';
 import { driveSubmission } from '../core/submit';
 import { callbackChannel } from './callback';
@@ -19,7 +19,12 @@ export interface SweepDeps extends Deps {
   reconcile?: ReconcileOptions;
   /** Batches handled at once. */
   concurrency: number;
+  /** ECS events: with events arriving from a region, its healthy batches are looked at less often (reconcile.ts). */
+  events?: EventStore;
 }
+
+/** Events count as flowing from a region if one arrived this recently (they come with every instance's boot). */
+export const EVENTS_FRESH_MS = 10 * 60_000;
 
 export interface SweepSummary {
   due: number;
@@ -44,31 +49,53 @@ const ORPHAN_ENTRY_MS = 10 * 60_000;
  * stops the sweep; new work stops being taken when `stopBy` comes (the function's time budget).
  */
 export async function sweep(deps: SweepDeps, stopBy: number): Promise<SweepSummary> {
+  const entries = await deps.store.dueEntries(deps.clock.now(), 1000);
+  return sweepEntries(deps, stopBy, entries);
+}
+
+/**
+ * Look at one batch now because an ECS event said something happened to it: `entry` is the "look now" entry
+ * the event put in the queue first (so a crash here leaves it to the timer). `change` (pure) is applied to
+ * the batch under the lease before anything else, e.g. a spot interruption notice. The summary's `busy`
+ * says another sweeper held the batch: the entry is still there, and the caller may try again.
+ */
+export async function sweepNow(deps: SweepDeps, stopBy: number, entry: DueEntry, change?: (b: Batch, now: number) => Batch, describe = true): Promise<SweepSummary> {
+  return sweepEntries(deps, stopBy, [entry], { change, describe });
+}
+
+async function sweepEntries(deps: SweepDeps, stopBy: number, entries: DueEntry[], opts: { change?: (b: Batch, now: number) => Batch; describe?: boolean } = {}): Promise<SweepSummary> {
   const summary = emptySummary();
-  const now = deps.clock.now();
-  const entries = await deps.store.dueEntries(now, 1000);
   summary.due = entries.length;
   const byBatch = new Map<string, DueEntry[]>();
   for (const e of entries) byBatch.set(e.batchId, [...(byBatch.get(e.batchId) ?? []), e]);
 
   // 1. claim
-  const claimed: Array<{ batch: Batch; entries: DueEntry[] }> = [];
+  const claimed: Array<{ batch: Batch; entries: DueEntry[]; nudged: boolean }> = [];
   await mapLimited([...byBatch.entries()], deps.concurrency, async ([batchId, es]) => {
     if (deps.clock.now() >= stopBy) return;
-    const got = await guarded(deps, summary, batchId, () => claim(deps, batchId, es, summary));
-    if (got) claimed.push({ batch: got, entries: es });
+    const got = await guarded(deps, summary, batchId, async () => {
+      const b = await claim(deps, batchId, es, summary);
+      // A change (an interruption notice) is stored before anything acts on it: a new chunk's ClientToken
+      // is recorded before the RunInstances that uses it.
+      return b && opts.change ? deps.store.saveBatch(opts.change(b, deps.clock.now())) : b;
+    });
+    if (got) claimed.push({ batch: got, entries: es, nudged: es.some((e) => e.nudge) && opts.describe !== false });
   });
   summary.claimed = claimed.length;
 
-  // 2. one DescribeInstances per 100 ids across all PENDING batches of a region
-  const seen = await describeAll(deps, claimed.map((c) => c.batch), summary);
+  // 2. one DescribeInstances per 100 ids across the PENDING batches of a region that need a look at ECS
+  const flowing = await eventRegions(deps, claimed.map((c) => c.batch));
+  const now = deps.clock.now();
+  const describe = claimed.filter((c) => wantsDescribe(c.batch, now, { events: flowing.has(c.batch.spec.region), nudged: c.nudged })).map((c) => c.batch);
+  const seen = await describeAll(deps, describe, summary);
 
   // 3. act, then hand the batch back (drop our lease, reschedule)
   await mapLimited(claimed, deps.concurrency, async ({ batch, entries: es }) => {
     await guarded(deps, summary, batch.id, async () => {
+      const events = flowing.has(batch.spec.region);
       try {
         const done = await act(deps, batch, seen, summary);
-        await handBack(deps, done, es);
+        await handBack(deps, done, es, events);
       } catch (e) {
         await backOff(deps, batch, es).catch(() => undefined);
         throw e;
@@ -123,6 +150,19 @@ export async function watch(deps: SweepDeps, stopBy: number, sleep: (ms: number)
   }
 }
 
+/** The regions of these batches that ECS events arrive from (none without an event store). */
+async function eventRegions(deps: SweepDeps, batches: Batch[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!deps.events) return out;
+  const regions = new Set(batches.filter((b) => b.status === 'PENDING').map((b) => b.spec.region));
+  for (const region of regions) {
+    // Unknown means no: the batch is then looked at as often as without events, which is only slower.
+    const at = await deps.events.lastEventAt(region).catch(() => undefined);
+    if (at !== undefined && deps.clock.now() - at < EVENTS_FRESH_MS) out.add(region);
+  }
+  return out;
+}
+
 async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summary: SweepSummary): Promise<Batch | undefined> {
   const now = deps.clock.now();
   const b = await deps.store.getBatch(batchId);
@@ -130,18 +170,20 @@ async function claim(deps: SweepDeps, batchId: string, entries: DueEntry[], summ
     for (const e of entries) if (e.dueAt < now - ORPHAN_ENTRY_MS) await deps.store.moveDue(batchId, e.dueAt, undefined);
     return undefined;
   }
+  // An event's "look now" entry makes the batch due now; it goes when the batch is released.
+  const nudged = entries.some((e) => e.nudge && e.dueAt <= now);
   // Entries that no longer match the batch's own dueAt are leftovers of a reschedule: keep one true entry.
   for (const e of entries) {
-    if (e.dueAt !== b.dueAt) {
+    if (!e.nudge && e.dueAt !== b.dueAt) {
       summary.stale++;
       await deps.store.moveDue(batchId, e.dueAt, hasWork(b, now) ? b.dueAt : undefined);
     }
   }
   if (!hasWork(b, now)) {
-    if (entries.some((e) => e.dueAt === b.dueAt)) await deps.store.moveDue(batchId, b.dueAt, undefined);
+    for (const e of entries) if (e.dueAt === b.dueAt || e.nudge) await deps.store.moveDue(batchId, e.dueAt, undefined);
     return undefined;
   }
-  if (b.dueAt > now) return undefined;
+  if (b.dueAt > now && !nudged) return undefined;
   if (b.lease && b.lease.until > now) {
     summary.busy++;
     return undefined;
@@ -252,9 +294,9 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
 }
 
 /** Drop our lease on a batch we acted on and queue its next look. ("Release" is only ever said of instances.) */
-async function handBack(deps: SweepDeps, b: Batch, entries: DueEntry[]): Promise<Batch> {
+async function handBack(deps: SweepDeps, b: Batch, entries: DueEntry[], events: boolean): Promise<Batch> {
   const now = deps.clock.now();
-  const next = nextLook({ ...b, failures: 0 }, now);
+  const next = nextLook({ ...b, failures: 0 }, now, { events });
   const saved = await deps.store.saveBatch({ ...b, lease: undefined, failures: 0, dueAt: next ?? b.dueAt, updatedAt: now });
   await reschedule(deps, saved.id, entries, b.dueAt, next);
   return saved;

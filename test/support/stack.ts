@@ -3,9 +3,9 @@ import { AdjustableClock } from '../../local/common/clock';
 import { startEcsEmulator, type EcsEmulator } from '../../local/ecs';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../../local/tablestore';
 import { ecsAdapter } from '../../functions/cloud/ecs';
-import { setupTables, tableNames, tablestoreBatchStore } from '../../functions/cloud/store';
+import { setupTables, tableNames, tablestoreBatchStore, tablestoreEventStore } from '../../functions/cloud/store';
 import { Tablestore } from '../../functions/cloud/tablestore';
-import type { BatchStore, EcsPort, Log } from '../../functions/core/ports';
+import type { BatchStore, EcsPort, EventStore, Log } from '../../functions/core/ports';
 import type { TokenScope } from '../../functions/api/auth';
 import { handle } from '../../functions/api/app';
 import type { AppDeps } from '../../functions/api/deps';
@@ -25,6 +25,8 @@ export interface Stack {
   tsEmu: TablestoreEmulator;
   ecs: EcsPort;
   store: BatchStore;
+  /** ECS events' side of Tablestore (instance index, event keys, "look now" entries). */
+  events: EventStore;
   tables: ReturnType<typeof tableNames>;
   logs: string[];
   log: Log;
@@ -53,6 +55,7 @@ export async function startStack(opts: { bootSeconds?: number; seed?: number } =
     tsEmu,
     ecs,
     store: tablestoreBatchStore(ts, tables),
+    events: tablestoreEventStore(ts, tables, 0),
     tables,
     logs,
     log,

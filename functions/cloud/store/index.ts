@@ -3,12 +3,14 @@ import type { Tablestore } from '../tablestore';
 import { batchRows } from './batches';
 import { leases } from './leases';
 import { ownerIndex } from './listing';
+import { indexInstances } from './events';
 import { dueQueue } from './queue';
 import type { TableNames } from './tables';
 import { allowance } from './usage';
 
 export { QUEUE_SHARDS, shardOf } from './queue';
 export { setupTables, tableNames, type TableNames } from './tables';
+export { tablestoreEventStore } from './events';
 
 /**
  * The BatchStore port on Tablestore, one module per concern (tables.ts lists the tables): batch rows,
@@ -44,5 +46,6 @@ export function tablestoreBatchStore(ts: Tablestore, names: TableNames): BatchSt
     reserveDaily: usage.reserveDaily,
     tryLease: named.tryLease,
     dropLease: named.dropLease,
+    indexInstances: (batchId, instanceIds) => indexInstances(ts, names.instances, batchId, instanceIds),
   };
 }

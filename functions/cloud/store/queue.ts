@@ -29,7 +29,8 @@ export function dueQueue(ts: Tablestore, table: string) {
             pageLimit: () => Math.min(limit, 1000),
           });
           for await (const page of pages) {
-            for (const r of page.rows) rows.push({ shard, dueAt: toNumber(r.primaryKey.dueAt), batchId: String(r.primaryKey.batchId) });
+            // A `nudge` column marks an ECS event's "look now" entry (events.ts).
+            for (const r of page.rows) rows.push({ shard, dueAt: toNumber(r.primaryKey.dueAt), batchId: String(r.primaryKey.batchId), ...(r.columns.nudge !== undefined ? { nudge: true } : {}) });
             if (rows.length >= limit) break;
           }
           return rows;
