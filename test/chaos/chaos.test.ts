@@ -19,5 +19,8 @@ describe('chaos', () => {
     // The run must have been a real one: batches made, processes killed.
     expect(rep.batches).toBeGreaterThan(3);
     expect(rep.crashes).toBeGreaterThan(0);
+    // ECS events took part, with their faults: some lost, some repeated.
+    expect(rep.events.handled).toBeGreaterThan(0);
+    expect(rep.events.dropped + rep.events.duplicated).toBeGreaterThan(0);
   }, 120_000);
 });

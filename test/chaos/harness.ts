@@ -6,6 +6,8 @@ import { clientToken, isTerminal, type Batch } from '../../functions/core/batch'
 import { LaunchProfileSchema, type Profiles } from '../../functions/core/profile';
 import { needsRelease } from '../../functions/core/release';
 import { sweep, watch, type SweepDeps } from '../../functions/sweeper/sweep';
+import { handleEcsEvent } from '../../functions/sweeper/events';
+import { parseEcsEvent } from '../../functions/sweeper/ecs-event';
 import { appDeps, startStack, TOKENS, type Stack } from '../support/stack';
 import { profiles as baseProfiles } from '../support/profiles';
 import { Life, mortal } from './mortal';
@@ -32,6 +34,8 @@ export interface ChaosReport {
   /** Batches a listing page skipped although it answered 200. */
   unlisted: number;
   crashes: number;
+  /** ECS events the emulator published, dropped and duplicated, and deliveries handled. */
+  events: { published: number; dropped: number; duplicated: number; handled: number };
   outcomes: Record<string, number>;
   problems: string[];
 }
@@ -118,7 +122,28 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     owner,
     leaseMs: 60_000,
     concurrency: 4,
+    events: mortal(s.events, l),
   });
+
+  // ECS events through EventBridge, with its faults by seed: lost, repeated, late and out of order. Each
+  // delivery is its own simulated process (it may die at any port call, like the others).
+  const inflight = new Set<Promise<unknown>>();
+  let handled = 0;
+  s.ecsEmu.control.setEventSink((raw) => {
+    const parsed = parseEcsEvent(JSON.parse(JSON.stringify(raw)));
+    if (!parsed.ok) return void problems.push(`the emulator published an event we refuse: ${parsed.error}`);
+    const l = life();
+    const p = handleEcsEvent({ ...sweepDeps(l, `event-${parsed.event.key}`), events: mortal(s.events, l), sleep: (ms) => new Promise((w) => setTimeout(w, Math.min(ms, 5))) }, parsed.event, s.clock.now() + 50_000)
+      .then(() => handled++)
+      .catch(() => undefined);
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  });
+  if (o.faults > 0) s.ecsEmu.control.configureEvents({ drop: 0.1 * o.faults, duplicate: 0.1 * o.faults, delayMs: 0, reorder: 0.2 * o.faults, reorderMs: 300, seed: o.seed });
+  const settleEvents = async () => {
+    await new Promise((w) => setTimeout(w, 20));
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  };
 
   let seq = 0;
   async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, query: Record<string, string> = {}) {
@@ -185,8 +210,15 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
       }
     }
     await Promise.all(work);
+    await settleEvents();
     s.clock.advance(STEP_MS);
   }
+  // Events stop arriving (late ones are handled first); polling alone finishes the job.
+  await new Promise((w) => setTimeout(w, 350));
+  await settleEvents();
+  const eventCounts = s.ecsEmu.control.events().counts;
+  s.ecsEmu.control.setEventSink(undefined);
+  await settleEvents();
 
   // Recovery: the cloud behaves again and one sweeper runs until every batch has ended and been told.
   s.ecsEmu.control.clearFaults();
@@ -204,7 +236,8 @@ async function run(o: ChaosOptions, s: Stack): Promise<ChaosReport> {
     s.clock.advance(STEP_MS * 2);
   }
   const listed = await listAll(api);
-  return check(o, s, all(), received, crashes.count, problems, listed);
+  const report = check(o, s, all(), received, crashes.count, problems, listed);
+  return { ...report, events: { published: eventCounts.published, dropped: eventCounts.dropped, duplicated: eventCounts.duplicated, handled } };
 }
 
 type Api = (method: string, path: string, body?: unknown, headers?: Record<string, string>, query?: Record<string, string>) => Promise<{ status: number; json: any } | undefined>;
@@ -231,7 +264,7 @@ function readBatches(s: Stack): Batch[] {
   });
 }
 
-function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string, number>, crashes: number, problems: string[], listed: Set<string> | undefined): ChaosReport {
+function check(o: ChaosOptions, s: Stack, batches: Batch[], received: Map<string, number>, crashes: number, problems: string[], listed: Set<string> | undefined): Omit<ChaosReport, 'events'> {
   const ledger = s.ecsEmu.control.instances();
   const byId = new Map(batches.map((b) => [b.id, b]));
   let duplicates = 0;
