@@ -82,16 +82,11 @@ function decide(b: Batch, now: number, opts: ReconcileOptions): Batch {
   const allRunning = alive.every((i) => i.state === 'Running' && i.missingSince === undefined);
   const missing = b.amount - alive.length;
   if (allRunning && missing === 0) return end(b, 'RUNNING', now);
-  // A spot instance under reclaim is still running for a few minutes: replace it now (the rest may still be
-  // booting), so its replacement can be Running before it goes. Other losses wait for the rest, as below.
-  if (!allRunning && missing > 0 && b.instances.some((i) => i.state === 'Reclaimed') && canReplace(b, now, opts)) return addReplacements(b, missing, now);
-  if (allRunning && missing > 0) {
-    const lost = b.instances.length - alive.length;
-    if (lost > 0 && canReplace(b, now, opts)) {
-      return addReplacements(b, missing, now);
-    }
-    return end(b, alive.length > 0 ? 'PARTIAL' : 'FAILED', now);
-  }
+  // Replace what is gone at once, while the rest may still boot: a spot instance under reclaim still runs for
+  // a few minutes, so its replacement can be Running before it goes.
+  const lost = b.instances.length - alive.length;
+  if (missing > 0 && lost > 0 && canReplace(b, now, opts)) return addReplacements(b, missing, now);
+  if (allRunning && missing > 0) return end(b, alive.length > 0 ? 'PARTIAL' : 'FAILED', now);
   if (now >= b.deadlineAt) return end(b, 'TIMED_OUT', now);
   return b;
 }
