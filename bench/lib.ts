@@ -6,8 +6,9 @@ import { startTablestoreEmulator, type TablestoreEmulator } from '../local/table
 import type { Batch } from '../functions/core/batch';
 import { planBatch } from '../functions/core/plan';
 import { LaunchProfileSchema } from '../functions/core/profile';
-import type { Log } from '../functions/core/ports';
-import { setupTables, tableNames, tablestoreBatchStore } from '../functions/cloud/store';
+import type { BatchStore, EventStore, Log } from '../functions/core/ports';
+import { tablestoreEventStore } from '../functions/cloud/event-store';
+import { setupTables, shardOf, tableNames, tablestoreBatchStore } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
 
 export const ROOT = join(__dirname, '..');
@@ -100,4 +101,11 @@ export function printTable(title: string, figures: Figure[]): void {
   const line = (r: string[]) => '  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(line(['figure', 'value', 'baseline', 'ratio', 'target']));
   for (const r of rows) console.log(line(r));
+}
+
+/** Another set of tables on the same Tablestore emulator: one app's state, apart from another's in the same run. */
+export async function tablesFor(e: Emulators, prefix: string): Promise<{ store: BatchStore; events: EventStore }> {
+  const names = tableNames(prefix);
+  await setupTables(e.ts, names);
+  return { store: tablestoreBatchStore(e.ts, names), events: tablestoreEventStore(e.ts, names, shardOf) };
 }

@@ -81,6 +81,8 @@ export class EventPublisher {
   private random: Random;
   private cursors = new Map<string, Cursor>();
   private timer: NodeJS.Timeout | undefined;
+  /** A one-shot wake-up at the next transition due before the next tick, so an event is not a tick late. */
+  private wake: NodeJS.Timeout | undefined;
   private seq = 0;
   counts: EventCounts = { published: 0, dropped: 0, duplicated: 0, delivered: 0, failed: 0 };
 
@@ -131,6 +133,7 @@ export class EventPublisher {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
     this.timer = undefined;
     this.sink = undefined;
   }
@@ -154,6 +157,7 @@ export class EventPublisher {
     if (!this.sink) return;
     const now = this.clock.now();
     const due: Array<{ at: number; event: () => EcsCloudEvent }> = [];
+    let next = Infinity;
     for (const inst of this.state().instances.values()) {
       let c = this.cursors.get(inst.instanceId);
       if (!c) this.cursors.set(inst.instanceId, (c = { seen: 0, deleted: false, notice: false }));
@@ -161,7 +165,11 @@ export class EventPublisher {
       const gone = goneAt(inst);
       for (; c.seen < inst.timeline.length; c.seen++) {
         const t = inst.timeline[c.seen];
-        if (t.at > now || (gone !== undefined && t.at >= gone)) break;
+        if (gone !== undefined && t.at >= gone) break;
+        if (t.at > now) {
+          next = Math.min(next, t.at);
+          break;
+        }
         due.push({ at: t.at, event: () => this.stateChange(inst, t.status, t.at) });
       }
       if (!c.notice && inst.recyclingAt !== undefined && inst.recyclingAt <= now) {
@@ -172,9 +180,17 @@ export class EventPublisher {
       if (gone !== undefined && gone <= now) {
         c.deleted = true;
         due.push({ at: gone, event: () => this.stateChange(inst, 'Deleted', gone) });
-      }
+      } else if (gone !== undefined) next = Math.min(next, gone);
+      if (!c.notice && inst.recyclingAt !== undefined) next = Math.min(next, inst.recyclingAt);
     }
     due.sort((a, b) => a.at - b.at);
+    if (next - now < TICK_MS && !this.wake) {
+      this.wake = setTimeout(() => {
+        this.wake = undefined;
+        this.scan();
+      }, Math.max(0, next - now));
+      this.wake.unref();
+    }
     for (const d of due) this.publish(d.event());
   }
 
