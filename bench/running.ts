@@ -24,6 +24,8 @@ const ALONE_BOOT_SECONDS = 60;
 /** Spot: the notice comes this long before the instance goes (ECS: about 5 minutes; scaled down, boot 5 s). */
 const NOTICE_SECONDS = 30;
 const SPOT_BATCHES = 5;
+/** Every this-many-th batch has a long-polling client (each re-reads its row every 0.15 s; all in one process). */
+const CLIENT_EVERY = 5;
 /** The api's long-poll re-read interval (functions/api/config.ts LONG_POLL_MS). */
 const LONG_POLL_MS = 150;
 const TOKEN = 'bench-token-0123456789';
@@ -95,10 +97,10 @@ async function longPoll(a: App, id: string): Promise<number> {
 
 /** The seed script: DescribeInstances every 10 s until all are Running; returns [when, calls]. */
 async function seedPoll(e: Emulators, ids: string[]): Promise<[number, number]> {
-  const sdk = new Ecs(new Config({ ...CREDS, endpoint: e.ecsEmu.endpoint, protocol: 'HTTP', regionId: demoSpec.region }));
+  const sdk = new Ecs(new Config({ ...CREDS, endpoint: e.ecsEmu.endpoint, protocol: 'HTTP', regionId: demoSpec.region, readTimeout: 10_000 }));
   for (let calls = 1; ; calls++) {
-    const res = await sdk.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: demoSpec.region, instanceIds: JSON.stringify(ids), pageSize: 100 }));
-    if ((res.body?.instances?.instance ?? []).filter((i) => i.status === 'Running').length === ids.length) return [Date.now(), calls];
+    const res = await sdk.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: demoSpec.region, instanceIds: JSON.stringify(ids), pageSize: 100 })).catch(() => undefined);
+    if (res && (res.body?.instances?.instance ?? []).filter((i) => i.status === 'Running').length === ids.length) return [Date.now(), calls];
     await sleep(SEED_POLL_MS);
   }
 }
@@ -145,8 +147,9 @@ async function overlapping(): Promise<Figure[]> {
           b.runningAt = Date.now() + startingMs;
         })(),
         (async () => void ([b.seed, b.seedCalls] = await seedPoll(e, b.wIds)))(),
-        (async () => void (b.wClient = await longPoll(W, b.w)))(),
-        (async () => void (b.eClient = await longPoll(E, b.e)))(),
+        ...(batches.indexOf(b) % CLIENT_EVERY === 0
+          ? [(async () => void (b.wClient = await longPoll(W, b.w)))(), (async () => void (b.eClient = await longPoll(E, b.e)))()]
+          : []),
       ]),
     ]);
     // The event path needs no watch to finish: wait for the last events' looks.
@@ -156,11 +159,12 @@ async function overlapping(): Promise<Figure[]> {
     const [w50, w99] = lagFigures(await lag(W, (b) => b.w));
     const [e50, e99] = lagFigures(await lag(E, (b) => b.e));
     const [s50, s99] = lagFigures(batches.map((b) => Math.max(0, b.seed! - b.runningAt!)));
-    const [wc50, wc99] = lagFigures(batches.map((b) => Math.max(0, b.wClient! - b.runningAt!)));
-    const [ec50, ec99] = lagFigures(batches.map((b) => Math.max(0, b.eClient! - b.runningAt!)));
+    const clients = batches.filter((b) => b.wClient !== undefined);
+    const [wc50, wc99] = lagFigures(clients.map((b) => Math.max(0, b.wClient! - b.runningAt!)));
+    const [ec50, ec99] = lagFigures(clients.map((b) => Math.max(0, b.eClient! - b.runningAt!)));
     const seedCalls = batches.reduce((n, b) => n + b.seedCalls!, 0);
     const perBatch = (n: number) => (n / BATCHES).toFixed(2);
-    console.log(`${BATCHES} batches of ${PER_BATCH}, boots end ${RELEASE_WINDOW_MS.map((x) => x / 1000).join('-')} s + ${startingMs / 1000} s after submission (seeded), long-poll re-read ${LONG_POLL_MS} ms`);
+    console.log(`${BATCHES} batches of ${PER_BATCH}, boots end ${RELEASE_WINDOW_MS.map((x) => x / 1000).join('-')} s + ${startingMs / 1000} s after submission (seeded), ${clients.length} long-polling clients a path (re-read ${LONG_POLL_MS} ms)`);
     console.log(`  poll every 10 s: seen p50 ${ms(s50)}, p99 ${ms(s99)}; ${seedCalls} DescribeInstances (${perBatch(seedCalls)} per batch)`);
     console.log(`  watch:  stored p50 ${ms(w50)}, p99 ${ms(w99)}; client p50 ${ms(wc50)}, p99 ${ms(wc99)}; ${W.describes()} DescribeInstances (${perBatch(W.describes())} per batch)`);
     console.log(`  events: stored p50 ${ms(e50)}, p99 ${ms(e99)}; client p50 ${ms(ec50)}, p99 ${ms(ec99)}; ${E.describes()} DescribeInstances (${perBatch(E.describes())} per batch)`);
@@ -168,7 +172,7 @@ async function overlapping(): Promise<Figure[]> {
     console.log(`  (${ec.published} events published, ${ec.delivered} delivered)`);
     return [
       { name: 'overlapping: Running -> stored RUNNING p50 / p99', value: `events ${ms(e50)} / ${ms(e99)}`, baseline: `watch ${ms(w50)} / ${ms(w99)}; poll 10 s ${ms(s50)} / ${ms(s99)}`, ratio: `${ratio(e99, w99)} of watch`, target: 'p99 <= 0.5 s', met: e99 <= 500 },
-      { name: 'overlapping: Running -> long-polling client p50 / p99', value: `events ${ms(ec50)} / ${ms(ec99)}`, baseline: `watch ${ms(wc50)} / ${ms(wc99)}`, ratio: `${ratio(ec99, wc99)} of watch` },
+      { name: `overlapping: Running -> long-polling client p50 / p99 (${clients.length} clients)`, value: `events ${ms(ec50)} / ${ms(ec99)}`, baseline: `watch ${ms(wc50)} / ${ms(wc99)}`, ratio: `${ratio(ec99, wc99)} of watch` },
       { name: 'overlapping: DescribeInstances per batch', value: `events ${perBatch(E.describes())}`, baseline: `watch ${perBatch(W.describes())}; poll 10 s ${perBatch(seedCalls)}`, ratio: ratio(E.describes(), seedCalls), target: '<= 1.2', met: E.describes() / BATCHES <= 1.2 },
     ];
   } finally {
