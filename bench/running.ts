@@ -51,7 +51,7 @@ async function app(e: Emulators, prefix: string, withEvents: boolean): Promise<A
   const deps = (owner: string): SweepDeps => ({ ecs: c.ecs, store: t.store, clock: e.clock, log: quietLog, post: async () => undefined, owner, leaseMs: 60_000, concurrency: 8, ...(withEvents ? { events: t.events } : {}) });
   const api: AppDeps = {
     ecs: c.ecs, store: t.store, invoker: noInvoker, clock: e.clock, log: quietLog, sleep, profiles: {},
-    tokens: [{ name: 'bench', sha256: hashToken(TOKEN), profiles: '*', maxPerRequest: 100, dailyLimit: 1000, rawSpec: true }],
+    tokens: [{ name: 'bench', sha256: hashToken(TOKEN), profiles: '*', maxPerRequest: 100, dailyLimit: 1000, rawSpec: true, admin: false }],
     submitLeaseMs: 120_000, pollMs: LONG_POLL_MS,
   };
   return { store: t.store, events: withEvents ? t.events : undefined, describes: c.describes, deps, api };
