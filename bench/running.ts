@@ -1,7 +1,8 @@
 import Ecs, * as $Ecs from '@alicloud/ecs20140526';
 import { Config } from '@alicloud/openapi-core/dist/utils';
 import type { EcsCloudEvent } from '../local/ecs';
-import { handle, type AppDeps } from '../functions/api/app';
+import { handle } from '../functions/api/app';
+import type { AppDeps } from '../functions/api/deps';
 import { hashToken } from '../functions/api/auth';
 import { ecsAdapter } from '../functions/cloud/ecs';
 import { noInvoker } from '../functions/cloud/fc';
