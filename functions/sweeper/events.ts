@@ -24,7 +24,7 @@ export type EventOutcome =
 
 /** While another sweeper holds the batch, try again this often, for at most this many times. */
 const BUSY_RETRY_MS = 200;
-const BUSY_RETRIES = 25;
+const BUSY_RETRIES = 5;
 
 /**
  * One ECS event. Timeline for a Running, Stopped or Deleted event, or a spot interruption notice:

@@ -49,13 +49,13 @@ export async function startStack(opts: { bootSeconds?: number; seed?: number } =
     warn: (m, f) => logs.push(JSON.stringify({ level: 'warn', m, ...f })),
     error: (m, f) => logs.push(JSON.stringify({ level: 'error', m, ...f })),
   };
-  return {
+  const stack: Stack = {
     clock,
     ecsEmu,
     tsEmu,
     ecs,
     store: tablestoreBatchStore(ts, tables),
-    events: tablestoreEventStore(ts, tables, 0),
+    events: tablestoreEventStore(ts, tables),
     tables,
     logs,
     log,
@@ -64,12 +64,15 @@ export async function startStack(opts: { bootSeconds?: number; seed?: number } =
       tsEmu.control.reset();
       logs.length = 0;
       await setupTables(ts, tables);
+      // A new process's view: what it noted about arriving events went with the tables.
+      stack.events = tablestoreEventStore(ts, tables);
     },
     async close() {
       await ecsEmu.close();
       await tsEmu.close();
     },
   };
+  return stack;
 }
 
 

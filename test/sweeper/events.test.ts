@@ -104,8 +104,9 @@ describe('handling ECS events', () => {
     expect(s.ecsEmu.control.calls()).toEqual({});
     const calls = s.tsEmu.control.calls();
     expect(calls.GetRow).toBe(1);
-    // The only write says that events arrive (at most every 30 s per process on FC; every event in tests).
-    expect(Object.keys(calls).sort()).toEqual(['GetRow', 'PutRow']);
+    // The only write says that events arrive, at most every 30 s per process.
+    expect(calls.PutRow ?? 0).toBeLessThanOrEqual(1);
+    expect(Object.keys(calls).filter((k) => k !== 'GetRow' && k !== 'PutRow')).toEqual([]);
   });
 
   it('does nothing for a repeated delivery (same source and id), nor for Pending, Starting and Stopping', async () => {
