@@ -7,8 +7,7 @@ import type { Batch } from '../functions/core/batch';
 import { planBatch } from '../functions/core/plan';
 import { LaunchProfileSchema } from '../functions/core/profile';
 import type { BatchStore, EventStore, Log } from '../functions/core/ports';
-import { tablestoreEventStore } from '../functions/cloud/event-store';
-import { setupTables, shardOf, tableNames, tablestoreBatchStore } from '../functions/cloud/store';
+import { setupTables, tableNames, tablestoreBatchStore, tablestoreEventStore } from '../functions/cloud/store';
 import { Tablestore } from '../functions/cloud/tablestore';
 
 export const ROOT = join(__dirname, '..');
@@ -107,5 +106,5 @@ export function printTable(title: string, figures: Figure[]): void {
 export async function tablesFor(e: Emulators, prefix: string): Promise<{ store: BatchStore; events: EventStore }> {
   const names = tableNames(prefix);
   await setupTables(e.ts, names);
-  return { store: tablestoreBatchStore(e.ts, names), events: tablestoreEventStore(e.ts, names, shardOf) };
+  return { store: tablestoreBatchStore(e.ts, names), events: tablestoreEventStore(e.ts, names) };
 }
