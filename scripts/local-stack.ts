@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   bootSeconds?: number;
   sweepSeconds?: number;
+  /** Deliver the ECS emulator's events to the sweeper's eventbridge trigger (default true). */
+  events?: boolean;
   timers?: boolean;
   ecsEndpoint?: string;
   tablestoreEndpoint?: string;
@@ -126,7 +128,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ECS events, as EventBridge would deliver them: the emulator publishes to local/fc's default bus, which
     // invokes the sweeper's eventbridge trigger (s.yaml) with each matching event. An external ECS endpoint
     // can post to the same bus: `--events-sink http://<fc api>/__eventbridge/events`.
-    ecsControl?.setEventSink((event) => fc.publishEvent(event));
+    if (o.events ?? true) ecsControl?.setEventSink((event) => fc.publishEvent(event));
     if (o.timers ?? true) sweepOnceNow(fc, o.log ?? (() => undefined));
     return {
       apiUrl: fc.httpUrl,
