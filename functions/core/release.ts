@@ -39,6 +39,13 @@ export async function deleteInstancesOf(ecs: EcsPort, batch: Batch): Promise<Bat
 }
 
 /**
+ * ECS refuses to delete an instance that is still starting (`IncorrectInstanceStatus`, and
+ * `IncorrectInstanceStatus.Initializing` for a forced delete): expected when a batch is released right
+ * after it was created, and retried a little later, so not an error.
+ */
+export const stillStarting = (e: unknown): boolean => e instanceof EcsError && /^IncorrectInstanceStatus\b/.test(e.code);
+
+/**
  * Try the release now, for the caller who asked; when ECS fails here the sweeper finishes it (the caller
  * made the batch due in RELEASE_RETRY_MS, so the two do not race to delete the same instances). A sweeper that got there first wins the conditional write: then its result is
  * the answer.
@@ -53,7 +60,8 @@ export async function releaseNow(deps: Deps, batch: Batch): Promise<Batch> {
     return saved;
   } catch (e) {
     if (e instanceof VersionConflict) return (await deps.store.getBatch(batch.id)) ?? batch;
-    deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e });
+    if (stillStarting(e)) deps.log.info('release waits for instances still starting; the sweeper retries', { batchId: batch.id, code: (e as EcsError).code });
+    else deps.log.warn('release failed; the sweeper will retry', { batchId: batch.id, error: e });
     return batch;
   }
 }

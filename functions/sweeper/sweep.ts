@@ -5,7 +5,7 @@ import { EcsError, VersionConflict } from '../core/errors';
 import { mapLimited } from '../core/limited';
 import type { Deps, DueEntry, EventStore, InstanceView, Poster } from '../core/ports';
 import { DEFAULT_RECONCILE, needsRelease, nextLook, reconcile, wantsDescribe, type ReconcileOptions } from '../core/reconcile';
-import { deleteInstancesOf } from '../core/release';
+import { deleteInstancesOf, stillStarting } from '../core/release';
 import { driveSubmission } from '../core/submit';
 import { callbackChannel } from './callback';
 
@@ -278,9 +278,15 @@ async function act(deps: SweepDeps, b: Batch, observed: Observation | undefined,
     }
   }
   if (needsRelease(b)) {
-    // Cancel-and-release and release alike; instances still Pending make ECS refuse, so the sweep backs off
-    // and retries. Each instance's fate (Released, or Lost if ECS no longer knew it) is recorded.
-    b = await deps.store.saveBatch(markReleased(await deleteInstancesOf(deps.ecs, b), deps.clock.now()));
+    // Cancel-and-release and release alike. Each instance's fate (Released, or Lost if ECS no longer knew
+    // it) is recorded. Instances still starting make ECS refuse: expected, so the batch is simply looked at
+    // again (nextLook keeps a batch that owes a release due) rather than counted as a failed sweep.
+    try {
+      b = await deps.store.saveBatch(markReleased(await deleteInstancesOf(deps.ecs, b), deps.clock.now()));
+    } catch (e) {
+      if (!stillStarting(e)) throw e;
+      deps.log.info('release waits for instances still starting', { batchId: b.id, code: (e as EcsError).code });
+    }
   }
   if (isTerminal(b.status) && !wasTerminal) {
     summary.ended[b.status] = (summary.ended[b.status] ?? 0) + 1;
