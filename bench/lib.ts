@@ -38,7 +38,7 @@ export function percentile(xs: number[], p: number): number {
 export const ms = (x: number) => `${Math.round(x)} ms`;
 export const sec = (x: number) => `${(x / 1000).toFixed(2)} s`;
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-export const quietLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+export const quietLog: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A seeded generator, so every run asks for the same workload. */
 export { seededRandom as seeded } from '../local/common/random';

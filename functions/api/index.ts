@@ -28,7 +28,7 @@ export async function handler(event: unknown, context: FcContext) {
   const requestId = context?.requestId ?? randomUUID();
   const req = toHttpRequest(event, requestId);
   if (!req) return errorResponse(new HttpError(400, 'invalid_request', 'not an HTTP trigger event'), requestId);
-  const log = jsonLog({ fn: 'api', requestId: req.requestId });
+  const log = jsonLog({ fn: 'api', requestId: req.requestId }, undefined, config.cloud.LOG_LEVEL);
   const region = context?.region ?? process.env.ALIBABA_CLOUD_REGION ?? 'cn-hangzhou';
   let cloud;
   try {

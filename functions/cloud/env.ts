@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from '../core/validation';
 import { ConfigError } from '../core/errors';
+import { LOG_LEVELS } from './log';
 import { parseProfiles, type Profiles } from '../core/profile';
 
 /** Where the cloud is. Locally these point at the stand-ins; on FC they are the regional endpoints. */
@@ -26,6 +27,8 @@ export const CloudEnvSchema = z.object({
   ECS_RETRY_BASE_MS: z.coerce.number().int().min(1).max(10_000).default(500),
   /** This function instance's share of the account's ECS API rate (calls per second, per region). */
   ECS_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(20),
+  /** Lines below this level are not logged; `debug` adds routine ones such as a sweep with nothing due. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 export type CloudEnv = z.infer<typeof CloudEnvSchema>;
 

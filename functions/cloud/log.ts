@@ -11,13 +11,21 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Structured logs: one JSON line per event, with the request id (and batch id when known). */
-export function jsonLog(base: Record<string, unknown>, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Log {
-  const emit = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Structured logs: one JSON line per event, with the request id (and batch id when known). Lines below
+ * `level` (LOG_LEVEL, default info) are not written.
+ */
+export function jsonLog(base: Record<string, unknown>, write: (line: string) => void = (l) => process.stdout.write(l + '\n'), level: LogLevel = 'info'): Log {
+  const min = LOG_LEVELS.indexOf(level);
+  const emit = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+    if (LOG_LEVELS.indexOf(lvl) < min) return;
     const f = fields ? (redact(fields) as Record<string, unknown>) : {};
     // `error` is whatever was thrown: an Error shows its name and message (never its stack), anything else its text.
     if (fields && 'error' in fields) f.error = fields.error instanceof Error ? { name: fields.error.name, message: fields.error.message } : String(fields.error);
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...f }));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...f }));
   };
-  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

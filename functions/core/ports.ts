@@ -106,6 +106,8 @@ export interface EventStore {
 
 /** Structured log lines. A field named `error` may hold whatever was thrown: the logger renders it safely. */
 export interface Log {
+  /** Routine and uneventful (a sweep with nothing due): written only at LOG_LEVEL=debug. */
+  debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;

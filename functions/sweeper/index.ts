@@ -47,7 +47,7 @@ function decoded(event: unknown): unknown {
 export async function handler(event: unknown, context: FcContext) {
   const started = clock.now();
   const requestId = context?.requestId ?? randomUUID();
-  const log = jsonLog({ fn: 'sweeper', requestId });
+  const log = jsonLog({ fn: 'sweeper', requestId }, undefined, cloudEnv.LOG_LEVEL);
   const body = decoded(event);
   if (isCloudEvent(body)) return onEcsEvent(body, context, started, requestId, log);
   const parsed = parseSweeperEvent(event);

@@ -102,7 +102,9 @@ async function sweepEntries(deps: SweepDeps, stopBy: number, entries: DueEntry[]
       }
     });
   });
-  deps.log.info('sweep done', { ...summary });
+  // Every minute, mostly with nothing due: that is routine, not news.
+  if (summary.due === 0 && summary.errors === 0) deps.log.debug('sweep done', { ...summary });
+  else deps.log.info('sweep done', { ...summary });
   return summary;
 }
 

@@ -45,6 +45,7 @@ export async function startStack(opts: { bootSeconds?: number; seed?: number } =
   const ecs = ecsAdapter(CREDS, { endpoint: ecsEmu.endpoint, readTimeoutMs: 1_000, retry: { name: 'test-ecs', ...FAST } });
   const logs: string[] = [];
   const log: Log = {
+    debug: (m, f) => logs.push(JSON.stringify({ level: 'debug', m, ...f })),
     info: (m, f) => logs.push(JSON.stringify({ level: 'info', m, ...f })),
     warn: (m, f) => logs.push(JSON.stringify({ level: 'warn', m, ...f })),
     error: (m, f) => logs.push(JSON.stringify({ level: 'error', m, ...f })),

@@ -33,8 +33,13 @@ describe('sweep', () => {
 
     const before = s.ecsEmu.control.calls();
     s.clock.advance(60_000);
+    const mark = s.logs.length;
     const again = await runSweep(s);
     expect(again).toMatchObject({ due: 0, claimed: 0, ended: {} });
+    // A sweep with nothing due says so at debug; one that did something at info.
+    const done = s.logs.map((l) => JSON.parse(l) as { level: string; m: string }).filter((l) => l.m === 'sweep done');
+    expect(done.slice(0, -1).at(-1)?.level).toBe('info');
+    expect(s.logs.slice(mark).map((l) => JSON.parse(l) as { level: string; m: string })).toEqual([expect.objectContaining({ level: 'debug', m: 'sweep done' })]);
     expect(s.ecsEmu.control.calls()).toEqual(before);
     expect((await s.store.getBatch(id))!.version).toBe(b.version);
   });
