@@ -38,6 +38,54 @@ export const zodEnglishOnly: Plugin = {
 };
 
 /**
+ * tablestore 5.6.x and two of its dependencies call `new Buffer(...)`: tablestore's lib/util.js,
+ * protocol/plain_buffer_*.js, event_listeners.js and http/*.js; int64-buffer 0.1.9's toBuffer; protobufjs
+ * 6.11's Reader#bytes for an empty field. Node warns about that (DEP0005) only for callers outside
+ * node_modules, and bundled they are no longer in node_modules, so every function instance printed the
+ * warning on its first Tablestore call. Rewrite those calls to what `new Buffer` did (a number: zero-filled
+ * `Buffer.alloc`; anything else: `Buffer.from`) rather than filter warnings at run time, which could not tell
+ * the SDK's calls from ours (in a bundle every frame is bundle.js): nothing is hidden, and a `Buffer()` of
+ * our own or of any other dependency still warns (test/build-deprecation.test.ts).
+ */
+const EXACT_BUFFER_CALLS: Array<{ file: RegExp; replace: Array<[string, string]> }> = [
+  {
+    // int64-buffer names Buffer `BUFFER` and, once toBuffer() has run, `_storage`.
+    file: /[\\/]node_modules[\\/]int64-buffer[\\/]int64-buffer\.js$/,
+    replace: [
+      ['new BUFFER(8)', 'BUFFER.alloc(8)'],
+      ['new _storage(8)', '(_storage === BUFFER ? BUFFER.alloc(8) : new _storage(8))'],
+    ],
+  },
+  {
+    file: /[\\/]node_modules[\\/]protobufjs[\\/]src[\\/]reader\.js$/,
+    replace: [['new this.buf.constructor(0)', '(typeof this.buf.constructor.alloc === "function" ? this.buf.constructor.alloc(0) : new this.buf.constructor(0))']],
+  },
+];
+
+export const tablestoreBufferCalls: Plugin = {
+  name: 'tablestore-buffer-calls',
+  setup(b) {
+    const call = /\bnew\s+(?:\w+\.)*Buffer\s*\(/g;
+    b.onLoad({ filter: /[\\/]node_modules[\\/]tablestore[\\/]lib[\\/].*\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (source.search(call) < 0) return undefined;
+      const shim = 'function __newBuffer(a, b, c) { return typeof a === "number" ? Buffer.alloc(a) : Buffer.from(a, b, c); }';
+      return { contents: `${shim}\n${source.replace(call, '__newBuffer(')}`, loader: 'js' };
+    });
+    for (const { file, replace } of EXACT_BUFFER_CALLS) {
+      b.onLoad({ filter: file }, (args) => {
+        let source = readFileSync(args.path, 'utf8');
+        for (const [from, to] of replace) {
+          if (!source.includes(from)) throw new Error(`tablestore-buffer-calls: no "${from}" in ${args.path}; has the package changed?`);
+          source = source.split(from).join(to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
  * CommonJS requires that the SDKs make at load time though the calls we make never reach them: websockets,
  * XML bodies, moment dates, lodash's merge, openapi-core's websocket helpers. Each rule defers one
  * `require(request)` made by a module matching `importer`, in one or both of two ways:
@@ -259,7 +307,7 @@ export async function buildFunctions({ quiet = true, outdir = 'dist', profilesFi
       // The bundle is strict mode, and tablestore 5.6.x's PlainBuffer builder assigns an undeclared
       // `key` (`for (key in primaryKeys[i])`), which only works as a sloppy-mode global. Declare it.
       banner: { js: 'var key;' },
-      plugins: [zodEnglishOnly, lazyRequires(lazyFiles)],
+      plugins: [zodEnglishOnly, tablestoreBufferCalls, lazyRequires(lazyFiles)],
     });
     let lazyBytes = 0;
     for (const [request, entry] of lazyFiles) {
