@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataDirLocked, lockDataDir } from '../../scripts/data-lock';
 import { startLocalStack } from '../../scripts/local-stack';
+import { ownBuildRoot } from '../support/build-root';
 
 /**
  * Two `npm start` on one `.local-data/` corrupt it, so the folder is locked. Real processes here: each
@@ -13,6 +14,7 @@ import { startLocalStack } from '../../scripts/local-stack';
 
 const ROOT = join(__dirname, '..', '..');
 const children: ChildProcess[] = [];
+const buildRoot = ownBuildRoot();
 let dir: string;
 
 interface Line {
@@ -111,9 +113,9 @@ describe('the .local-data lock', () => {
   }, 60_000);
 
   it('makes a second local stack on the same folder refuse before it starts anything', async () => {
-    const stack = await startLocalStack({ port: 0, token: 'lock-test-token-0123', dataDir: dir, timers: false });
+    const stack = await startLocalStack({ port: 0, token: 'lock-test-token-0123', dataDir: dir, timers: false, buildRoot });
     try {
-      await expect(startLocalStack({ port: 0, token: 'lock-test-token-0123', dataDir: dir, timers: false })).rejects.toThrow(`pid ${process.pid}`);
+      await expect(startLocalStack({ port: 0, token: 'lock-test-token-0123', dataDir: dir, timers: false, buildRoot })).rejects.toThrow(`pid ${process.pid}`);
       expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
     } finally {
       await stack.close();

@@ -101,7 +101,7 @@ describe('npm start after a restart', () => {
   it('sweeps once at start, so a batch that came due while it was down does not wait for the timer', async () => {
     // First run: no fast path, no timers and no ECS events, so the batch is left PENDING in .local-data.
     // (With events, its Running event could end it before the stop; a lost one waits for the 2-minute look.)
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, timers: false, events: false, env: { SWEEPER_FUNCTION: '' } });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, timers: false, events: false, env: { SWEEPER_FUNCTION: 'none' }, buildRoot });
     const created = await api(stack, 'POST', '/batches', { profile: 'demo', amount: 2 });
     expect(created.json.status).toBe('PENDING');
     const due = Date.parse(created.json.createdAt) + 6_000; // a new batch is first due 5 s after submission
@@ -109,7 +109,7 @@ describe('npm start after a restart', () => {
     stack = undefined;
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     // Second run: the sweep timer would next fire in an hour.
-    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, sweepSeconds: 3_600, env: { SWEEPER_FUNCTION: '' } });
+    stack = await startLocalStack({ port: 0, token: TOKEN, bootSeconds: 1, dataDir, sweepSeconds: 3_600, env: { SWEEPER_FUNCTION: 'none' }, buildRoot });
     const done = await waitFor(stack, created.json.id, 'RUNNING', 30);
     expect(done.instances).toHaveLength(2);
     expect(stack.fc.stats['ecs-batch-sweeper'].invocations.timer).toBe(1);
