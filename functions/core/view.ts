@@ -10,13 +10,7 @@ export interface ViewOptions {
 /** The public JSON of a batch. The callback URL may carry a secret in its query: only its origin is shown. */
 export function batchView(b: Batch, opts: ViewOptions = {}) {
   return {
-    id: b.id,
-    status: b.status,
-    ...(opts.owner ? { owner: b.owner } : {}),
-    profile: b.profile ?? null,
-    amount: b.amount,
-    region: b.spec.region,
-    counts: countByState(b),
+    ...headView(b, opts),
     instances: b.instances.map((i) => ({
       instanceId: i.instanceId,
       state: i.state,
@@ -43,11 +37,7 @@ export function batchView(b: Batch, opts: ViewOptions = {}) {
     })),
     failedOfferings: b.failedOfferings.map((f) => ({ ...b.offerings[f.offering], code: f.code, at: iso(f.at) })),
     error: b.error ?? null,
-    releaseAt: iso(b.releaseAt),
-    createdAt: iso(b.createdAt),
-    updatedAt: iso(b.updatedAt),
-    deadlineAt: iso(b.deadlineAt),
-    endedAt: iso(b.endedAt),
+    ...timesView(b),
     idempotencyKey: b.idempotencyKey ?? null,
     callback: b.callback ? { origin: safeOrigin(b.callback.url), state: b.callback.state, attempts: b.callback.attempts, deliveryId: b.callback.deliveryId } : null,
     // The chat reply's URL is a bearer capability: only the platform and the delivery state are shown.
@@ -63,23 +53,32 @@ export function batchView(b: Batch, opts: ViewOptions = {}) {
  */
 export function batchListItem(b: Batch, opts: ViewOptions = {}) {
   return {
-    id: b.id,
-    status: b.status,
-    ...(opts.owner ? { owner: b.owner } : {}),
-    profile: b.profile ?? null,
-    amount: b.amount,
-    region: b.spec.region,
-    counts: countByState(b),
+    ...headView(b, opts),
     error: b.error ? { code: b.error.code, message: b.error.message } : null,
-    releaseAt: iso(b.releaseAt),
-    createdAt: iso(b.createdAt),
-    updatedAt: iso(b.updatedAt),
-    deadlineAt: iso(b.deadlineAt),
-    endedAt: iso(b.endedAt),
+    ...timesView(b),
     cancel: cancelView(b),
     release: releaseView(b),
   };
 }
+
+/** What a batch is and how it stands: the first fields of both the full view and a list item. */
+const headView = (b: Batch, opts: ViewOptions) => ({
+  id: b.id,
+  status: b.status,
+  ...(opts.owner ? { owner: b.owner } : {}),
+  profile: b.profile ?? null,
+  amount: b.amount,
+  region: b.spec.region,
+  counts: countByState(b),
+});
+
+const timesView = (b: Batch) => ({
+  releaseAt: iso(b.releaseAt),
+  createdAt: iso(b.createdAt),
+  updatedAt: iso(b.updatedAt),
+  deadlineAt: iso(b.deadlineAt),
+  endedAt: iso(b.endedAt),
+});
 
 const cancelView = (b: Batch) => (b.cancel ? { requestedAt: iso(b.cancel.requestedAt), release: b.cancel.release, released: b.cancel.released ?? false } : null);
 const releaseView = (b: Batch) => (b.release ? { requestedAt: iso(b.release.requestedAt), by: b.release.by, releasedAt: iso(b.release.releasedAt) } : null);

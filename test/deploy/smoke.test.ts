@@ -2,14 +2,17 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { newToken, startLocalStack, type LocalStack } from '../../scripts/local-stack';
 import { smoke } from '../../scripts/smoke';
+import { ownBuildRoot } from '../support/build-root';
 
 const ROOT = join(__dirname, '../..');
 const TOKEN = newToken();
+// Its own build folder: test/e2e/s-yaml.test.ts rebuilds dist/ and must never do it under this stack.
+const buildRoot = ownBuildRoot();
 
 // Started as `npm start` starts it (scripts/start.ts calls the same startLocalStack), in memory.
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, token: TOKEN, timers: false, bootSeconds: 1 });
+  stack = await startLocalStack({ port: 0, token: TOKEN, timers: false, bootSeconds: 1, buildRoot });
 }, 120_000);
 afterAll(() => stack?.close());
 
